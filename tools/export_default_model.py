@@ -90,52 +90,6 @@ def export(model, out_path):
         opset_version=13, do_constant_folding=True, dynamo=False)
 
 
-def fold_constant_subgraphs(model):
-    """Evaluate every node whose inputs are all constant (initializers / Constant outputs) and replace
-    it by an initializer. The TorchScript exporter leaves each static "same" padding as a small
-    Constant->ConstantOfShape->Concat->Reshape->Slice(step -1)->Transpose->Reshape->Cast chain feeding
-    Pad (it cannot fold negative-step Slice); after this pass every Pad gets a plain int64 initializer."""
-    import onnx
-    from onnx import numpy_helper, helper
-    from onnx.reference import ReferenceEvaluator
-
-    g = model.graph
-    const = {i.name: numpy_helper.to_array(i) for i in g.initializer}
-    keep = []
-    folded = 0
-    for node in g.node:
-        if node.op_type == "Constant":
-            ref = ReferenceEvaluator(helper.make_model(
-                helper.make_graph([node], "c", [], [helper.make_tensor_value_info(node.output[0], 0, None)]),
-                opset_imports=model.opset_import))
-            const[node.output[0]] = ref.run(None, {})[0]
-            folded += 1
-            continue
-        ins = [i for i in node.input if i]
-        if ins and all(i in const for i in ins) and node.op_type not in ("Conv", "Gemm", "MatMul"):
-            inputs = [helper.make_tensor_value_info(i, 0, None) for i in ins]
-            outs = [helper.make_tensor_value_info(o, 0, None) for o in node.output]
-            ref = ReferenceEvaluator(helper.make_model(
-                helper.make_graph([node], "f", inputs, outs), opset_imports=model.opset_import))
-            res = ref.run(None, {i: const[i] for i in ins})
-            for o, v in zip(node.output, res):
-                const[o] = np.asarray(v)
-            folded += 1
-            continue
-        keep.append(node)
-    used = {i for n in keep for i in n.input} | {o.name for o in g.output}
-    del g.node[:]
-    g.node.extend(keep)
-    old = {i.name for i in g.initializer}
-    new_inits = [numpy_helper.from_array(np.asarray(const[name]), name) for name in sorted(used)
-                 if name in const and name not in old]
-    kept_inits = [i for i in g.initializer if i.name in used]
-    del g.initializer[:]
-    g.initializer.extend(kept_inits + new_inits)
-    onnx.checker.check_model(model)
-    return folded
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="run onnxruntime on assets/samples and print top-5")
@@ -152,6 +106,9 @@ def main():
         f.write("\n")
 
     import onnx
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from onnx_fold import fold_constant_subgraphs
+
     m = onnx.load(onnx_path)
     n = fold_constant_subgraphs(m)
     m = onnx.shape_inference.infer_shapes(m)
