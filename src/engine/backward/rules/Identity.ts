@@ -1,0 +1,4 @@
+/** Identity: the identity at inference; the signal passes unchanged. */
+import { identity } from './shared';
+
+export const rule = identity('Identity');

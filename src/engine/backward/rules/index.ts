@@ -1,0 +1,77 @@
+/** Every backward rule, one per ONNX op type (file name = op type). Adding an op: one file, one line here. */
+import type { OpRule } from '../types';
+import { rule as Add } from './Add';
+import { rule as AveragePool } from './AveragePool';
+import { rule as BatchNormalization } from './BatchNormalization';
+import { rule as Cast } from './Cast';
+import { rule as Clip } from './Clip';
+import { rule as Concat } from './Concat';
+import { rule as Conv } from './Conv';
+import { rule as Div } from './Div';
+import { rule as Dropout } from './Dropout';
+import { rule as Flatten } from './Flatten';
+import { rule as Gemm } from './Gemm';
+import { rule as GlobalAveragePool } from './GlobalAveragePool';
+import { rule as GlobalMaxPool } from './GlobalMaxPool';
+import { rule as HardSigmoid } from './HardSigmoid';
+import { rule as HardSwish } from './HardSwish';
+import { rule as Identity } from './Identity';
+import { rule as LRN } from './LRN';
+import { rule as LeakyRelu } from './LeakyRelu';
+import { rule as LogSoftmax } from './LogSoftmax';
+import { rule as MatMul } from './MatMul';
+import { rule as MaxPool } from './MaxPool';
+import { rule as Mul } from './Mul';
+import { rule as PRelu } from './PRelu';
+import { rule as Pad } from './Pad';
+import { rule as ReduceMean } from './ReduceMean';
+import { rule as Relu } from './Relu';
+import { rule as Reshape } from './Reshape';
+import { rule as Sigmoid } from './Sigmoid';
+import { rule as Slice } from './Slice';
+import { rule as Softmax } from './Softmax';
+import { rule as Split } from './Split';
+import { rule as Squeeze } from './Squeeze';
+import { rule as Sub } from './Sub';
+import { rule as Tanh } from './Tanh';
+import { rule as Transpose } from './Transpose';
+import { rule as Unsqueeze } from './Unsqueeze';
+
+export const ALL_RULES: readonly OpRule[] = [
+  Add,
+  AveragePool,
+  BatchNormalization,
+  Cast,
+  Clip,
+  Concat,
+  Conv,
+  Div,
+  Dropout,
+  Flatten,
+  Gemm,
+  GlobalAveragePool,
+  GlobalMaxPool,
+  HardSigmoid,
+  HardSwish,
+  Identity,
+  LRN,
+  LeakyRelu,
+  LogSoftmax,
+  MatMul,
+  MaxPool,
+  Mul,
+  PRelu,
+  Pad,
+  ReduceMean,
+  Relu,
+  Reshape,
+  Sigmoid,
+  Slice,
+  Softmax,
+  Split,
+  Squeeze,
+  Sub,
+  Tanh,
+  Transpose,
+  Unsqueeze,
+];

@@ -1,0 +1,157 @@
+/**
+ * Turns (prepared model graph, method plan, target tensor) into one ONNX model whose outputs include the
+ * explanation. Rule hyper-parameters and the target weighting are graph inputs, so one compiled session serves
+ * every class, unit and slider position.
+ */
+import { GraphBuilder } from './ir/builder';
+import { attr, cloneGraph, dataInputs, type Graph, type Model, type Node } from './ir/graph';
+import { COMPILED_OPSET } from './ir/canonicalize';
+import { emitBackward } from './backward/backward';
+import type { RuleRegistry } from './backward/registry';
+import type { NodeRules, RuleParams } from './backward/types';
+import { encodeModel } from './onnx/codec';
+import { FeatureVisError } from './errors';
+
+/** Facts about a node that a method's rule assignment may use. */
+export interface NodeFacts {
+  /** A Conv/Gemm/MatMul reached from the input without passing another such layer (zB's layer). */
+  firstLinear: boolean;
+}
+
+export type GraphPlan =
+  | { kind: 'backward'; rulesFor: (node: Node, facts: NodeFacts) => NodeRules; betaIsZero: boolean; timesInput: boolean }
+  | { kind: 'cam' }
+  | { kind: 'grad-cam'; layer: string; guided: boolean };
+
+export const INPUT_NAMES = {
+  weight: 'fv_target_weight', eps: 'fv_eps', alpha: 'fv_alpha', beta: 'fv_beta', low: 'fv_low', high: 'fv_high',
+} as const;
+export const RELEVANCE = 'fv_relevance';
+
+export interface CompiledGraph {
+  bytes: Uint8Array;
+  /** Graph inputs besides the model input, in the order above. */
+  inputs: string[];
+  targetTensor: string;
+  relevance: string;
+}
+
+const WEIGHTED = new Set(['Conv', 'Gemm', 'MatMul']);
+
+export function firstLinearNodes(g: Graph, input: string): Set<Node> {
+  const first = new Set<Node>();
+  const reached = new Set([input]);
+  for (const n of g.nodes) {
+    if (!n.inputs.some((i) => reached.has(i))) continue;
+    if (WEIGHTED.has(n.op)) first.add(n);
+    else for (const o of n.outputs) if (o) reached.add(o);
+  }
+  return first;
+}
+
+export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, number[]>, registry: RuleRegistry,
+  plan: GraphPlan, targetTensor: string): CompiledGraph {
+  const g = cloneGraph(prepared);
+  const b = new GraphBuilder(g, COMPILED_OPSET, new Map(shapes));
+  const input = dataInputs(g)[0].name;
+  const inShape = b.shapeOf(input);
+  const channels = inShape.length >= 2 ? inShape[1] : 1;
+  const boundShape = inShape.length >= 3 ? [1, channels, ...inShape.slice(2).map(() => 1)] : [1];
+  const weight = b.addInput(INPUT_NAMES.weight, b.shapeOf(targetTensor));
+  const params: RuleParams = {
+    eps: b.addInput(INPUT_NAMES.eps, []),
+    alpha: b.addInput(INPUT_NAMES.alpha, []),
+    beta: b.addInput(INPUT_NAMES.beta, []),
+    betaIsZero: plan.kind === 'backward' && plan.betaIsZero,
+    low: b.addInput(INPUT_NAMES.low, boundShape),
+    high: b.addInput(INPUT_NAMES.high, boundShape),
+  };
+  const gradientRules = () => ({ activation: 'gradient', linear: 'gradient' }) as NodeRules;
+  let relevance: string;
+  if (plan.kind === 'backward') {
+    const first = firstLinearNodes(g, input);
+    const rulesFor = (n: Node) => plan.rulesFor(n, { firstLinear: first.has(n) });
+    const lrp = g.nodes.some((n) => rulesFor(n).linear !== 'gradient');
+    const seed = lrp ? b.mul(weight, targetTensor) : weight;
+    const grad = emitBackward(b, { target: targetTensor, seed, wrt: [input], rulesFor, params, registry }).get(input)!;
+    relevance = plan.timesInput ? b.mul(grad, input) : grad;
+  } else if (plan.kind === 'cam') {
+    const { pooledInput, pooledOutput } = findCamHead(g, targetTensor);
+    const dPooled = emitBackward(b, { target: targetTensor, seed: weight, wrt: [pooledOutput], rulesFor: gradientRules, params, registry }).get(pooledOutput)!;
+    // d(target)/d(pooled) = w_c, so Σ_k w_ck A_k is the channel sum of A ⊙ that signal (no bias, no ReLU).
+    const aShape = b.shapeOf(pooledInput);
+    const weights = b.reshape(dPooled, [aShape[0], aShape[1], ...aShape.slice(2).map(() => 1)]);
+    relevance = upsample(b, b.reduce('ReduceSum', b.mul(pooledInput, weights), [1], true), inShape);
+  } else {
+    const layer = plan.layer;
+    if (!b.shapes.has(layer) || b.shapeOf(layer).length < 3) {
+      throw new FeatureVisError('InvalidParams', `layer '${layer}' is not a feature map with spatial axes (N, C, …); pick a convolutional layer's output`);
+    }
+    const rank = b.shapeOf(layer).length;
+    const spatialAxes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
+    const dA = emitBackward(b, { target: targetTensor, seed: weight, wrt: [layer], rulesFor: gradientRules, params, registry }).get(layer)!;
+    const alphas = b.reduce('ReduceMean', dA, spatialAxes, true);
+    const map = b.relu(b.reduce('ReduceSum', b.mul(alphas, layer), [1], true));
+    relevance = upsample(b, map, inShape);
+    if (plan.guided) {
+      const guidedRules = () => ({ activation: 'guided', linear: 'gradient' }) as NodeRules;
+      const guided = emitBackward(b, { target: targetTensor, seed: weight, wrt: [input], rulesFor: guidedRules, params, registry }).get(input)!;
+      relevance = b.mul(guided, relevance);
+    }
+  }
+  g.nodes.push({ name: 'fv/relevance_out', op: 'Identity', domain: '', inputs: [relevance], outputs: [RELEVANCE], attrs: new Map() });
+  b.addOutput(RELEVANCE);
+  b.addOutput(targetTensor);
+  // ONNX requires graph inputs to be used; unused hyper-parameter inputs are fed anyway, so keep them referenced.
+  const used = new Set(g.nodes.flatMap((n) => n.inputs));
+  const extra = Object.values(INPUT_NAMES).filter((n) => used.has(n));
+  g.inputs = g.inputs.filter((i) => !Object.values(INPUT_NAMES).includes(i.name as never) || used.has(i.name));
+  const compiled: Model = { ...model, opsets: liftOpset(model), graph: g };
+  return { bytes: encodeModel(compiled), inputs: extra, targetTensor, relevance: RELEVANCE };
+}
+
+function liftOpset(model: Model) {
+  return model.opsets.map((o) => (o.domain === '' || o.domain === 'ai.onnx' ? { domain: '', version: Math.max(o.version, COMPILED_OPSET) } : o));
+}
+
+/** Bilinear (half-pixel, as torch's align_corners=False) resize of an (N,1,…) map to the input's spatial size. */
+function upsample(b: GraphBuilder, map: string, inShape: number[]): string {
+  const sizes = [inShape[0], 1, ...inShape.slice(2)];
+  return b.op('Resize', [map, '', '', b.ints(sizes, 'sizes')], {
+    mode: attr.s('linear'), coordinate_transformation_mode: attr.s('half_pixel'),
+  });
+}
+
+const HEAD_PASS = new Set(['Flatten', 'Reshape', 'Squeeze', 'Identity', 'Dropout']);
+
+/** CAM needs global average pooling followed (through reshapes) by a dense layer producing the target. */
+export function findCamHead(g: Graph, target: string): { pooledInput: string; pooledOutput: string } {
+  const byOutput = new Map<string, Node>();
+  for (const n of g.nodes) for (const o of n.outputs) byOutput.set(o, n);
+  let node = byOutput.get(target);
+  const fail = () => new FeatureVisError('InvalidParams',
+    `CAM needs a head of global average pooling → dense layer producing '${target}'; this model has none there. Use grad-cam instead.`);
+  if (!node || (node.op !== 'Gemm' && node.op !== 'MatMul')) throw fail();
+  node = byOutput.get(node.inputs[0]);
+  while (node && HEAD_PASS.has(node.op)) node = byOutput.get(node.inputs[0]);
+  if (!node) throw fail();
+  if (node.op === 'GlobalAveragePool' || (node.op === 'ReduceMean')) return { pooledInput: node.inputs[0], pooledOutput: node.outputs[0] };
+  throw fail();
+}
+
+/** Default Grad-CAM layer: the input of the last global pooling, else the last 4-D tensor with spatial extent. */
+export function defaultCamLayer(g: Graph, shapes: Map<string, number[]>, target: string): string {
+  try {
+    return findCamHead(g, target).pooledInput;
+  } catch {
+    for (let i = g.nodes.length - 1; i >= 0; i--) {
+      const n = g.nodes[i];
+      if (n.op === 'GlobalAveragePool' || n.op === 'GlobalMaxPool') return n.inputs[0];
+    }
+    for (let i = g.nodes.length - 1; i >= 0; i--) {
+      const s = shapes.get(g.nodes[i].outputs[0]);
+      if (s && s.length === 4 && s[2] * s[3] > 1) return g.nodes[i].outputs[0];
+    }
+    throw new FeatureVisError('InvalidParams', 'no convolutional feature map found for Grad-CAM; give --layer TENSOR');
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * The engine's public API (used by the CLI, the background process and tests): open models, predict, explain.
+ * Never imports vscode.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { ExplainResult, LayerInfo, MethodInfo, ModelSummary, ParamValues, Prediction, TargetSpec, TensorData } from '../protocol/types';
+import { LoadedModel, type SessionSettings } from './model';
+import { methods } from './methods';
+import type { CompiledMethod, Method } from './methods/types';
+import type { CancellationToken } from './methods/run-context';
+import { FeatureVisError, invalidInput, invalidParams } from './errors';
+import { resolveTarget, logitsTensor } from './targets';
+import { defaultCamLayer, findCamHead, INPUT_NAMES } from './compile';
+import { pixelBounds } from './preprocess';
+import { nodesBetween } from './backward/backward';
+import { defaultRegistry } from './backward/registry';
+
+/** The embedded ImageNet model, found relative to this file in the source tree and in bundles. */
+export function defaultModelPath(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, 'assets', 'models', 'efficientnet-lite0.onnx');
+    if (fs.existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new FeatureVisError('ModelLoadFailed', 'the embedded default model (assets/models/efficientnet-lite0.onnx) is missing from this installation');
+}
+
+export interface ExplainRequest {
+  model: LoadedModel;
+  input: TensorData;
+  method: string;
+  params?: ParamValues;
+  target?: TargetSpec;
+}
+
+const NONE: CancellationToken = { isCancellationRequested: false };
+
+export function checkInput(model: LoadedModel, input: TensorData): void {
+  const dims = model.inputDims;
+  if (input.dims.length !== dims.length) {
+    throw invalidInput(`the input has shape [${input.dims.join(', ')}] but '${model.inputName}' expects rank ${dims.length} ([${dims.map((d) => d ?? '?').join(', ')}])`);
+  }
+  dims.forEach((d, i) => {
+    if (typeof d === 'number' && d > 0 && d !== input.dims[i]) {
+      throw invalidInput(`the input has shape [${input.dims.join(', ')}] but '${model.inputName}' expects [${dims.join(', ')}]`);
+    }
+  });
+  if (input.data.length !== input.dims.reduce((a, b) => a * b, 1)) throw invalidInput('the input data length does not match its shape');
+  for (let i = 0; i < input.data.length; i++) {
+    if (!Number.isFinite(input.data[i])) throw invalidInput(`the input contains ${Number.isNaN(input.data[i]) ? 'NaN' : 'an infinite value'} at element ${i}; clean the input before explaining it`);
+  }
+}
+
+export class Engine {
+  private readonly models = new Map<string, { mtimeMs: number; model: LoadedModel }>();
+
+  constructor(readonly settings: SessionSettings = {}) {}
+
+  methods(): MethodInfo[] {
+    return methods.infos();
+  }
+
+  method(id: string): Method {
+    const m = methods.get(id);
+    if (!m) throw invalidParams(`unknown method '${id}'; available: ${methods.all().map((x) => x.id).join(', ')}`);
+    return m;
+  }
+
+  /** Opens (or reuses, while the file is unchanged) a model. */
+  open(file?: string): LoadedModel {
+    const resolved = path.resolve(file ?? defaultModelPath());
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(resolved);
+    } catch {
+      throw new FeatureVisError('ModelLoadFailed', `model file not found: ${resolved}`);
+    }
+    const cached = this.models.get(resolved);
+    if (cached && cached.mtimeMs === stat.mtimeMs) return cached.model;
+    if (cached) void cached.model.dispose();
+    const model = LoadedModel.open(resolved, this.settings);
+    this.models.set(resolved, { mtimeMs: stat.mtimeMs, model });
+    return model;
+  }
+
+  async forward(model: LoadedModel, input: TensorData): Promise<Record<string, TensorData>> {
+    checkInput(model, input);
+    const session = await model.forwardSession();
+    const out = await session.run({ [model.inputName]: new ort.Tensor('float32', input.data, input.dims) });
+    const result: Record<string, TensorData> = {};
+    for (const [k, t] of Object.entries(out)) {
+      result[k] = { data: Float32Array.from(t.data as Float32Array), dims: [...t.dims].map(Number) };
+      t.dispose();
+    }
+    return result;
+  }
+
+  /** Top-k classes per batch item from the logits (softmax applied here if the model does not end in one). */
+  async predict(model: LoadedModel, input: TensorData, top = 5): Promise<Prediction[][]> {
+    const prepared = await model.prepare(input.dims, false);
+    const logitsName = logitsTensor(prepared.graph);
+    const outputs = await this.forward(model, input);
+    const out = outputs[model.model.graph.outputs[0].name];
+    if (!out || out.dims.length !== 2) throw invalidParams(`predictions need a 2-D output (batch, classes); the model's output has shape [${out?.dims.join(', ')}]`);
+    const endsInSoftmax = logitsName !== model.model.graph.outputs[0].name;
+    const [n, k] = out.dims;
+    const result: Prediction[][] = [];
+    for (let b = 0; b < n; b++) {
+      const row = out.data.subarray(b * k, (b + 1) * k);
+      let probs: Float64Array;
+      if (endsInSoftmax) probs = Float64Array.from(row);
+      else {
+        const max = Math.max(...row);
+        const exps = Float64Array.from(row, (v) => Math.exp(v - max));
+        const sum = exps.reduce((a, v) => a + v, 0);
+        probs = exps.map((v) => v / sum);
+      }
+      const order = [...probs.keys()].sort((i, j) => probs[j] - probs[i]).slice(0, top);
+      result.push(order.map((i) => ({ index: i, label: model.labels?.[i], logit: row[i], probability: probs[i] })));
+    }
+    return result;
+  }
+
+  async explain(req: ExplainRequest, token: CancellationToken = NONE, progress: (p: import('../protocol/types').Progress) => void = () => undefined): Promise<ExplainResult> {
+    const m = this.method(req.method);
+    checkInput(req.model, req.input);
+    const params = withDefaults(m, req.params ?? {});
+    if (m.kind === 'run') {
+      const target = req.target ?? (await this.topClassTarget(req.model, req.input));
+      return m.run({ model: req.model, input: req.input, target, progress, token }, params);
+    }
+    return this.explainCompiled(m, req, params);
+  }
+
+  private async topClassTarget(model: LoadedModel, input: TensorData): Promise<TargetSpec> {
+    const preds = await this.predict(model, input, 1);
+    return { kind: 'class', index: preds.map((p) => p[0].index) };
+  }
+
+  private async explainCompiled(m: CompiledMethod, req: ExplainRequest, params: ParamValues): Promise<ExplainResult> {
+    const { model, input } = req;
+    const dims = input.dims;
+    const base = await model.prepare(dims, false);
+    const targetSpec = req.target ?? (await this.topClassTarget(model, input));
+    const target = resolveTarget(targetSpec, base.graph, base.shapes, model.labels);
+    const { plan, key } = m.plan(params, { defaultLayer: () => defaultCamLayer(base.graph, base.shapes, target.tensor) });
+    if (plan.kind === 'grad-cam' && !base.shapes.has(plan.layer)) {
+      throw invalidParams(`no tensor named '${plan.layer}' in this model; list tensors with 'featurevis layers'`);
+    }
+    if (plan.kind === 'backward' && !dependsOnInput(base, model.inputName, target.tensor)) {
+      throw invalidParams(`the target tensor '${target.tensor}' does not depend on the input`);
+    }
+    const foldBN = plan.kind === 'backward' && m.family === 'deconvolution' && !['gradient', 'input-x-gradient', 'deconvnet', 'guided-backprop'].includes(m.id);
+    const cs = await model.compiledSession(key, plan, target.tensor, dims, foldBN);
+    const feeds: Record<string, ort.Tensor> = {
+      [model.inputName]: new ort.Tensor('float32', input.data, dims),
+    };
+    const bounds = pixelBounds(model.preprocessing());
+    const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
+    const boundTensor = (given: unknown, fallback: number[]) => {
+      const shape = dims.length >= 3 ? [1, dims[1], ...dims.slice(2).map(() => 1)] : [1];
+      const n = shape.reduce((a, b) => a * b, 1);
+      const v = typeof given === 'number' && Number.isFinite(given) ? new Float32Array(n).fill(given)
+        : Float32Array.from({ length: n }, (_, i) => fallback[i] ?? fallback[0]);
+      return new ort.Tensor('float32', v, shape);
+    };
+    const values: Record<string, () => ort.Tensor> = {
+      [INPUT_NAMES.weight]: () => new ort.Tensor('float32', target.weights.data, target.weights.dims),
+      [INPUT_NAMES.eps]: () => scalar(Number(params.eps ?? 1e-9)),
+      [INPUT_NAMES.alpha]: () => scalar(Number(params.alpha ?? 1)),
+      [INPUT_NAMES.beta]: () => scalar(Number(params.beta ?? 0)),
+      [INPUT_NAMES.low]: () => boundTensor(params.low, bounds.low),
+      [INPUT_NAMES.high]: () => boundTensor(params.high, bounds.high),
+    };
+    for (const name of cs.compiled.inputs) feeds[name] = values[name]();
+    const t0 = performance.now();
+    const out = await cs.session.run(feeds, [cs.compiled.relevance, cs.compiled.targetTensor]);
+    const runMs = performance.now() - t0;
+    const rel = out[cs.compiled.relevance];
+    const tgt = out[cs.compiled.targetTensor];
+    const relevance = { data: Float32Array.from(rel.data as Float32Array), dims: [...rel.dims].map(Number) };
+    const targetValue = perItemDot(tgt.data as Float32Array, target.weights.data, dims[0]);
+    rel.dispose();
+    tgt.dispose();
+    return {
+      method: m.id, relevance, targetValue, targetTensor: target.tensor,
+      timings: { compileMs: cs.compileMs, runMs },
+      extras: { target: target.description },
+    };
+  }
+
+  /** Model facts for the inspector and the .onnx editor. */
+  async summary(model: LoadedModel): Promise<ModelSummary> {
+    const g = model.model.graph;
+    const hist: Record<string, number> = {};
+    for (const n of g.nodes) hist[n.op] = (hist[n.op] ?? 0) + 1;
+    let params = 0;
+    for (const t of g.initializers.values()) params += t.size;
+    const dims = model.inputShapeFor(1);
+    const prepared = await model.prepare(dims, false);
+    const input = model.inputName;
+    const target = logitsTensor(prepared.graph);
+    const needed = nodesBetween(prepared.graph, [input], target);
+    const missing = needed.filter((n) => !defaultRegistry.get(n.op) || n.domain !== '');
+    const unavailable: { method: string; reason: string }[] = [];
+    for (const m of methods.all()) {
+      if (m.kind !== 'compiled') continue;
+      if (missing.length) {
+        unavailable.push({ method: m.id, reason: `no backward rule for ${[...new Set(missing.map((n) => n.op))].join(', ')} (e.g. node '${missing[0].name}')` });
+      } else if (m.id === 'cam') {
+        try {
+          findCamHead(prepared.graph, target);
+        } catch (e) {
+          unavailable.push({ method: m.id, reason: (e as Error).message });
+        }
+      }
+    }
+    return {
+      path: model.path, name: model.name, producer: `${model.model.producerName} ${model.model.producerVersion}`.trim(),
+      opset: model.opset,
+      inputs: g.inputs.filter((i) => !g.initializers.has(i.name)).map((i) => ({ name: i.name, dims: i.dims ?? [] })),
+      outputs: g.outputs.map((o) => ({ name: o.name, dims: o.dims ?? [] })),
+      parameterCount: params, opHistogram: hist, labels: model.labels, unavailable,
+    };
+  }
+
+  /** Every node's output tensor with its shape at the model's default input size. */
+  async layers(model: LoadedModel): Promise<LayerInfo[]> {
+    const dims = model.inputShapeFor(1);
+    const probe = await model.probe(dims);
+    const g = model.model.graph;
+    const out: LayerInfo[] = [];
+    for (const n of g.nodes) {
+      if (n.op === 'Constant' || n.op === 'Shape' || n.op === 'Gather' || n.op === 'Unsqueeze' && !probe.elemTypes.get(n.outputs[0])) continue;
+      const o = n.outputs[0];
+      if (!o || probe.elemTypes.get(o) !== 1) continue;
+      const params = n.inputs.filter((i) => g.initializers.has(i)).reduce((a, i) => a + g.initializers.get(i)!.size, 0);
+      out.push({ tensor: o, node: n.name, op: n.op, shape: probe.shapes.get(o) ?? [], params });
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    for (const { model } of this.models.values()) await model.dispose();
+    this.models.clear();
+  }
+}
+
+function dependsOnInput(p: { graph: import('./ir/graph').Graph }, input: string, target: string): boolean {
+  if (target === input) return true;
+  return nodesBetween(p.graph, [input], target).length > 0;
+}
+
+function perItemDot(values: Float32Array, weights: Float32Array, batch: number): number[] {
+  const per = values.length / batch;
+  const out: number[] = [];
+  for (let b = 0; b < batch; b++) {
+    let s = 0;
+    for (let i = b * per; i < (b + 1) * per; i++) s += values[i] * weights[i];
+    out.push(s);
+  }
+  return out;
+}
+
+/** Fills defaults from a method's schema and validates what was given. */
+export function withDefaults(m: Method, given: ParamValues): ParamValues {
+  const out: ParamValues = {};
+  const known = new Set(m.params.map((p) => p.name));
+  for (const k of Object.keys(given)) {
+    if (!known.has(k) && given[k] !== undefined) throw invalidParams(`method '${m.id}' has no parameter '${k}' (it takes: ${[...known].join(', ') || 'none'})`);
+  }
+  for (const p of m.params) {
+    const v = given[p.name] ?? p.default;
+    if (p.kind === 'number' || p.kind === 'integer') {
+      if (v === undefined) continue;
+      const n = Number(v);
+      if (Number.isNaN(n) && !Number.isNaN(p.default as number)) throw invalidParams(`${p.name} must be a number`);
+      if (p.kind === 'integer' && !Number.isInteger(n)) throw invalidParams(`${p.name} must be a whole number, got ${v}`);
+      if (p.min !== undefined && n < p.min) throw invalidParams(`${p.name} must be ≥ ${p.min}, got ${n}`);
+      if (p.max !== undefined && n > p.max && p.kind === 'integer') throw invalidParams(`${p.name} must be ≤ ${p.max}, got ${n}`);
+      out[p.name] = n;
+    } else if (p.kind === 'choice') {
+      if (!p.choices.includes(String(v))) throw invalidParams(`${p.name} must be one of ${p.choices.join(', ')}, got '${v}'`);
+      out[p.name] = String(v);
+    } else out[p.name] = v;
+  }
+  return out;
+}

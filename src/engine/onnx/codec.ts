@@ -1,0 +1,202 @@
+/** Decode and encode ONNX ModelProto bytes to and from the IR, with protobufjs (reflection over ./schema). */
+import * as protobuf from 'protobufjs';
+import { ONNX_PROTO } from './schema';
+import type { AttrValue, Graph, Model, Node, ValueInfo } from '../ir/graph';
+import { ConstTensor, DataType } from '../ir/tensor';
+
+const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
+const ModelProto = root.lookupType('onnx.ModelProto');
+
+/** Raised when bytes are not an ONNX model; the message says what the user should do. */
+export class OnnxFormatError extends Error {}
+
+type Long = { toNumber(): number } | number;
+const num = (v: Long | undefined | null): number => (v == null ? 0 : typeof v === 'number' ? v : v.toNumber());
+
+/** Resolves the bytes of a tensor stored outside the model file (ONNX external data). */
+export type ExternalDataReader = (location: string, offset: number, length: number | undefined) => Uint8Array;
+
+// The decoded protobuf objects are untyped; these aliases keep the conversion code readable.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type P = any;
+
+export function decodeModel(bytes: Uint8Array, readExternal?: ExternalDataReader): Model {
+  let m: P;
+  try {
+    m = ModelProto.decode(bytes);
+  } catch (e) {
+    throw new OnnxFormatError(`not a valid ONNX file (protobuf decoding failed: ${(e as Error).message})`);
+  }
+  if (!m.graph || !m.graph.node || m.graph.node.length === 0 || !m.opset_import || m.opset_import.length === 0) {
+    throw new OnnxFormatError('the file decodes but holds no ONNX graph (no nodes or no opset); is it an ONNX model?');
+  }
+  const tensor = (t: P): ConstTensor => decodeTensor(t, readExternal);
+  return {
+    irVersion: num(m.ir_version),
+    opsets: m.opset_import.map((o: P) => ({ domain: o.domain ?? '', version: num(o.version) })),
+    producerName: m.producer_name ?? '',
+    producerVersion: m.producer_version ?? '',
+    domain: m.domain ?? '',
+    modelVersion: num(m.model_version),
+    docString: m.doc_string ?? '',
+    metadata: (m.metadata_props ?? []).map((p: P) => ({ key: p.key ?? '', value: p.value ?? '' })),
+    graph: decodeGraph(m.graph, tensor),
+    functions: m.functions ?? [],
+  };
+}
+
+function decodeGraph(g: P, tensor: (t: P) => ConstTensor): Graph {
+  const initializers = new Map<string, ConstTensor>();
+  for (const t of g.initializer ?? []) initializers.set(t.name ?? '', tensor(t));
+  return {
+    name: g.name ?? 'graph',
+    nodes: (g.node ?? []).map((n: P, i: number) => decodeNode(n, i, tensor)),
+    inputs: (g.input ?? []).map(decodeValueInfo),
+    outputs: (g.output ?? []).map(decodeValueInfo),
+    initializers,
+    valueInfo: (g.value_info ?? []).map(decodeValueInfo),
+  };
+}
+
+function decodeNode(n: P, index: number, tensor: (t: P) => ConstTensor): Node {
+  const attrs = new Map<string, AttrValue>();
+  for (const a of n.attribute ?? []) attrs.set(a.name, decodeAttr(a, tensor));
+  return {
+    name: n.name || `${n.op_type}_${index}`,
+    op: n.op_type ?? '',
+    domain: n.domain === 'ai.onnx' ? '' : n.domain ?? '',
+    inputs: [...(n.input ?? [])],
+    outputs: [...(n.output ?? [])],
+    attrs,
+  };
+}
+
+const AT = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7, STRINGS: 8 };
+const utf8 = new TextDecoder();
+
+function decodeAttr(a: P, tensor: (t: P) => ConstTensor): AttrValue {
+  switch (a.type) {
+    case AT.FLOAT: return { kind: 'float', value: a.f ?? 0 };
+    case AT.INT: return { kind: 'int', value: num(a.i) };
+    case AT.STRING: return { kind: 'string', value: utf8.decode(a.s ?? new Uint8Array()) };
+    case AT.TENSOR: return { kind: 'tensor', value: tensor(a.t) };
+    case AT.FLOATS: return { kind: 'floats', value: [...(a.floats ?? [])] };
+    case AT.INTS: return { kind: 'ints', value: (a.ints ?? []).map(num) };
+    case AT.STRINGS: return { kind: 'strings', value: (a.strings ?? []).map((s: Uint8Array) => utf8.decode(s)) };
+    default: return { kind: 'opaque', value: a };
+  }
+}
+
+function decodeValueInfo(v: P): ValueInfo {
+  const tt = v.type?.tensor_type;
+  return {
+    name: v.name ?? '',
+    elemType: tt?.elem_type ?? 0,
+    // `value` names the member of the dim oneof that is set (protobufjs fills unset scalars with defaults).
+    dims: tt?.shape ? (tt.shape.dim ?? []).map((d: P) =>
+      d.value === 'dim_value' ? num(d.dim_value) : d.value === 'dim_param' ? String(d.dim_param) : null) : undefined,
+  };
+}
+
+function decodeTensor(t: P, readExternal?: ExternalDataReader): ConstTensor {
+  const dims = (t.dims ?? []).map(num);
+  const dataType = t.data_type ?? DataType.FLOAT;
+  if (t.data_location === 1) {
+    const entries = new Map<string, string>((t.external_data ?? []).map((e: P) => [e.key, e.value]));
+    const location = entries.get('location');
+    if (!location || !readExternal) {
+      throw new OnnxFormatError(`tensor '${t.name}' keeps its data in an external file that cannot be read`);
+    }
+    const length = entries.has('length') ? Number(entries.get('length')) : undefined;
+    return new ConstTensor(dataType, dims, readExternal(location, Number(entries.get('offset') ?? 0), length));
+  }
+  if (t.raw_data && t.raw_data.length > 0) return new ConstTensor(dataType, dims, t.raw_data);
+  switch (dataType) {
+    case DataType.FLOAT: return ConstTensor.fromTyped(dataType, dims, Float32Array.from(t.float_data ?? []));
+    case DataType.DOUBLE: return ConstTensor.fromTyped(dataType, dims, Float64Array.from(t.double_data ?? []));
+    case DataType.INT64:
+      return ConstTensor.fromTyped(dataType, dims, BigInt64Array.from((t.int64_data ?? []).map((v: Long) => BigInt(num(v)))));
+    case DataType.INT32: case DataType.INT16: case DataType.INT8: case DataType.UINT8: case DataType.UINT16:
+    case DataType.BOOL: case DataType.FLOAT16: {
+      const ints: number[] = t.int32_data ?? [];
+      const typed = dataType === DataType.INT32 ? Int32Array.from(ints)
+        : dataType === DataType.INT16 ? Int16Array.from(ints)
+          : dataType === DataType.INT8 ? Int8Array.from(ints)
+            : dataType === DataType.UINT16 || dataType === DataType.FLOAT16 ? Uint16Array.from(ints)
+              : Uint8Array.from(ints);
+      return ConstTensor.fromTyped(dataType, dims, typed);
+    }
+    default:
+      return new ConstTensor(dataType, dims, new Uint8Array(0));
+  }
+}
+
+export function encodeModel(model: Model): Uint8Array {
+  const m = {
+    ir_version: model.irVersion,
+    opset_import: model.opsets.map((o) => ({ domain: o.domain, version: o.version })),
+    producer_name: model.producerName,
+    producer_version: model.producerVersion,
+    domain: model.domain,
+    model_version: model.modelVersion,
+    doc_string: model.docString,
+    graph: encodeGraph(model.graph),
+    metadata_props: model.metadata,
+    functions: model.functions,
+  };
+  return ModelProto.encode(ModelProto.fromObject(m)).finish();
+}
+
+function encodeGraph(g: Graph): P {
+  return {
+    name: g.name,
+    node: g.nodes.map(encodeNode),
+    initializer: [...g.initializers].map(([name, t]) => encodeTensor(name, t)),
+    input: g.inputs.map(encodeValueInfo),
+    output: g.outputs.map(encodeValueInfo),
+    value_info: g.valueInfo.map(encodeValueInfo),
+  };
+}
+
+function encodeNode(n: Node): P {
+  return {
+    name: n.name,
+    op_type: n.op,
+    domain: n.domain,
+    input: n.inputs,
+    output: n.outputs,
+    attribute: [...n.attrs].map(([name, a]) => encodeAttr(name, a)),
+  };
+}
+
+const utf8e = new TextEncoder();
+
+function encodeAttr(name: string, a: AttrValue): P {
+  switch (a.kind) {
+    case 'float': return { name, type: AT.FLOAT, f: a.value };
+    case 'int': return { name, type: AT.INT, i: a.value };
+    case 'string': return { name, type: AT.STRING, s: utf8e.encode(a.value) };
+    case 'tensor': return { name, type: AT.TENSOR, t: encodeTensor('', a.value) };
+    case 'floats': return { name, type: AT.FLOATS, floats: a.value };
+    case 'ints': return { name, type: AT.INTS, ints: a.value };
+    case 'strings': return { name, type: AT.STRINGS, strings: a.value.map((s) => utf8e.encode(s)) };
+    case 'opaque': return a.value;
+  }
+}
+
+function encodeTensor(name: string, t: ConstTensor): P {
+  return { name, dims: t.dims, data_type: t.dataType, raw_data: t.bytes() };
+}
+
+function encodeValueInfo(v: ValueInfo): P {
+  const out: P = { name: v.name };
+  if (v.elemType) {
+    out.type = { tensor_type: { elem_type: v.elemType } };
+    if (v.dims) {
+      out.type.tensor_type.shape = {
+        dim: v.dims.map((d) => (typeof d === 'number' ? { dim_value: d } : typeof d === 'string' ? { dim_param: d } : {})),
+      };
+    }
+  }
+  return out;
+}

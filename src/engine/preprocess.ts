@@ -1,0 +1,154 @@
+/**
+ * How a model wants its images: a sidecar JSON next to the model (`model.json` or `model.featurevis.json`), or
+ * defaults (ImageNet mean/std at the model's input size). Turns decoded pixels into the NCHW float input and back.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TensorData } from '../protocol/types';
+import { decodeImage, type RgbaImage } from './image/decode';
+import { resizeFloat } from './image/resize';
+import { invalidInput } from './errors';
+
+export interface Preprocessing {
+  size: [number, number];
+  /** 'stretch' resizes straight to size; 'shorter-side' resizes the shorter side to `size` then centre-crops. */
+  resize: { mode: 'stretch' } | { mode: 'shorter-side'; size: number; crop: number };
+  /** Per-channel mean and std in 0–1 pixel units: x = (pixel/255 − mean) / std. */
+  mean: number[];
+  std: number[];
+  /** Channel order the model expects. */
+  channels: 'RGB' | 'BGR' | 'L';
+}
+
+export interface Sidecar {
+  name?: string;
+  labels?: string[];
+  preprocessing?: Preprocessing;
+  licence?: string;
+}
+
+export const IMAGENET: Pick<Preprocessing, 'mean' | 'std'> = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+export function readSidecar(modelPath: string): Sidecar {
+  const base = modelPath.replace(/\.onnx$/i, '');
+  const file = [`${base}.featurevis.json`, `${base}.json`].find((f) => fs.existsSync(f));
+  if (!file) return {};
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw invalidInput(`${path.basename(file)} is not valid JSON (${(e as Error).message})`);
+  }
+  const out: Sidecar = { name: typeof raw.name === 'string' ? raw.name : undefined };
+  if (typeof raw.labels === 'string') {
+    const labelFile = path.resolve(path.dirname(file), raw.labels);
+    out.labels = fs.readFileSync(labelFile, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+  } else if (Array.isArray(raw.labels)) out.labels = raw.labels.map(String);
+  if (Array.isArray(raw.size) && Array.isArray(raw.mean) && Array.isArray(raw.std)) {
+    const r = raw.resize as { mode?: string; size?: number; crop?: number } | undefined;
+    out.preprocessing = {
+      size: [Number(raw.size[0]), Number(raw.size[1])],
+      resize: r && r.mode === 'shorter-side' ? { mode: 'shorter-side', size: Number(r.size), crop: Number(r.crop) } : { mode: 'stretch' },
+      mean: raw.mean.map(Number),
+      std: raw.std.map(Number),
+      channels: raw.channels === 'BGR' ? 'BGR' : raw.channels === 'L' ? 'L' : 'RGB',
+    };
+  }
+  return out;
+}
+
+/** Preprocessing for a model without a sidecar: stretch to its input size, ImageNet statistics for 3 channels. */
+export function defaultPreprocessing(inputDims: number[]): Preprocessing {
+  const [, c, h, w] = inputDims;
+  const channels = c === 1 ? 'L' : 'RGB';
+  return {
+    size: [h > 0 ? h : 224, w > 0 ? w : 224],
+    resize: { mode: 'stretch' },
+    mean: c === 3 ? IMAGENET.mean : Array(c > 0 ? c : 1).fill(0),
+    std: c === 3 ? IMAGENET.std : Array(c > 0 ? c : 1).fill(1),
+    channels,
+  };
+}
+
+/** Pixels (RGBA) → normalised (1, C, H, W) float32 tensor. */
+export function imageToTensor(img: RgbaImage, p: Preprocessing): TensorData {
+  const { width, height } = img;
+  const rgb = new Float32Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) {
+    rgb[3 * i] = img.data[4 * i] / 255;
+    rgb[3 * i + 1] = img.data[4 * i + 1] / 255;
+    rgb[3 * i + 2] = img.data[4 * i + 2] / 255;
+  }
+  const [outH, outW] = p.size;
+  let pixels: Float32Array;
+  if (p.resize.mode === 'shorter-side') {
+    const s = p.resize.size / Math.min(width, height);
+    const rw = Math.max(outW, Math.round(width * s));
+    const rh = Math.max(outH, Math.round(height * s));
+    const resized = resizeFloat(rgb, width, height, 3, rw, rh);
+    const top = Math.floor((rh - outH) / 2);
+    const left = Math.floor((rw - outW) / 2);
+    pixels = new Float32Array(outW * outH * 3);
+    for (let y = 0; y < outH; y++) {
+      pixels.set(resized.subarray(((y + top) * rw + left) * 3, ((y + top) * rw + left + outW) * 3), y * outW * 3);
+    }
+  } else {
+    pixels = resizeFloat(rgb, width, height, 3, outW, outH);
+  }
+  const c = p.channels === 'L' ? 1 : 3;
+  const data = new Float32Array(c * outH * outW);
+  const plane = outH * outW;
+  for (let i = 0; i < plane; i++) {
+    if (c === 1) {
+      const lum = 0.299 * pixels[3 * i] + 0.587 * pixels[3 * i + 1] + 0.114 * pixels[3 * i + 2];
+      data[i] = (lum - p.mean[0]) / p.std[0];
+    } else {
+      for (let ch = 0; ch < 3; ch++) {
+        const src = p.channels === 'BGR' ? 2 - ch : ch;
+        data[ch * plane + i] = (pixels[3 * i + src] - p.mean[ch]) / p.std[ch];
+      }
+    }
+  }
+  return { data, dims: [1, c, outH, outW] };
+}
+
+/** One batch item of a model input back to RGBA pixels (for overlays and reconstructions). */
+export function tensorToRgba(t: TensorData, p: Preprocessing, item = 0): { width: number; height: number; data: Uint8Array } {
+  const [, c, h, w] = t.dims;
+  const plane = h * w;
+  const out = new Uint8Array(plane * 4);
+  const base = item * c * plane;
+  for (let i = 0; i < plane; i++) {
+    for (let ch = 0; ch < 3; ch++) {
+      const src = c === 1 ? 0 : p.channels === 'BGR' ? 2 - ch : ch;
+      const v = t.data[base + src * plane + i] * p.std[src] + p.mean[src];
+      out[4 * i + ch] = Math.max(0, Math.min(255, Math.round(v * 255)));
+    }
+    out[4 * i + 3] = 255;
+  }
+  return { width: w, height: h, data: out };
+}
+
+export function loadImageFile(file: string, p: Preprocessing): TensorData {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw invalidInput(`cannot read image ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return imageToTensor(decodeImage(bytes, path.basename(file)), p);
+}
+
+/** Pixel bounds [0, 1] mapped through the normalisation, per channel (the zB rule's default box). */
+export function pixelBounds(p: Preprocessing): { low: number[]; high: number[] } {
+  const c = p.channels === 'L' ? 1 : 3;
+  const low: number[] = [];
+  const high: number[] = [];
+  for (let ch = 0; ch < c; ch++) {
+    const a = (0 - p.mean[ch]) / p.std[ch];
+    const b = (1 - p.mean[ch]) / p.std[ch];
+    low.push(Math.min(a, b));
+    high.push(Math.max(a, b));
+  }
+  return { low, high };
+}
