@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+/**
+ * `featurevis`: the headless CLI over the same engine the extension runs in its background process.
+ * Subcommands: layers, methods, predict, explain, demo (see `featurevis help`).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Engine, withDefaults } from '../engine/engine';
+import { FeatureVisError, invalidParams } from '../engine/errors';
+import { parseTarget } from '../engine/targets';
+import { readNpy } from '../engine/npy';
+import type { ParamSpec, ParamValues, TargetSpec } from '../protocol/types';
+import { REDUCTIONS, COLOR_MAPS, type ColorMapName, type Reduction } from '../protocol/display';
+import { parseArgs, num, required, str, type Args } from './args';
+import { checkOutPath, loadInput, writeResult } from './io';
+import type { LoadedModel } from '../engine/model';
+
+const HELP = `featurevis — explain CNN decisions (ONNX models; default: embedded EfficientNet-Lite0 ImageNet classifier)
+
+  featurevis demo [--out-dir DIR]                 explain the bundled cat photo with guided backprop and LRP
+  featurevis layers [MODEL]                       tensors with shapes and op types
+  featurevis methods                              methods and their parameters
+  featurevis predict [--model M] --input I [--top 5]
+  featurevis explain [--model M] --input I --method NAME [--target T] [--layer TENSOR]
+                     [--eps E] [--alpha A --beta B] [--<param> V ...] --out out.npy|out.png
+                     [--reduce sum|abs-sum|max-abs] [--colormap signed|heat|gray] [--repeat N]
+
+  Inputs: a PNG/JPEG (decoded, resized, normalised as the model needs: built in for the default model, a sidecar
+  MODEL.json otherwise), several comma-separated images (a batch), or a preprocessed NCHW float32 .npy.
+  Targets: class:K, class:LABEL, unit:TENSOR:C, unit:TENSOR:C:Y:X, or a weights .npy shaped like an output tensor.
+  Default target: each item's top class. --out .npy writes raw float32 relevance; .png an overlay.
+  --threads N and FEATUREVIS_THREADS set onnxruntime's thread count.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const args = parseArgs(rest, new Set(['json']));
+  const threads = num(args, 'threads') ?? (process.env.FEATUREVIS_THREADS ? Number(process.env.FEATUREVIS_THREADS) : undefined);
+  const engine = new Engine({ threads });
+  try {
+    const run = COMMANDS[command ?? 'help'];
+    if (!run) throw invalidParams(`unknown command '${command}'. Run 'featurevis help'.`);
+    await run(engine, args);
+    return 0;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+type Command = (engine: Engine, args: Args) => Promise<void>;
+
+export const COMMANDS: Record<string, Command> = {
+  help: async () => console.log(HELP),
+  methods: async (engine) => {
+    for (const m of engine.methods()) {
+      console.log(`${m.id.padEnd(18)} ${m.title} — ${m.summary}`);
+      for (const p of m.params) console.log(`    --${p.name.padEnd(10)} ${p.kind}${'default' in p && p.default !== undefined && !Number.isNaN(p.default) ? ` (default ${JSON.stringify(p.default)})` : ''}${p.help ? `: ${p.help}` : ''}`);
+    }
+  },
+  layers: async (engine, args) => {
+    const model = engine.open(args.positionals[0] ?? str(args, 'model'));
+    const layers = await engine.layers(model);
+    console.log(`${model.name}: input '${model.inputName}' [${model.inputShapeFor(1).join(', ')}]`);
+    for (const l of layers) console.log(`${l.tensor.padEnd(48)} ${l.op.padEnd(20)} [${l.shape.join(', ')}]${l.params ? `  ${l.params} params` : ''}`);
+  },
+  predict: async (engine, args) => {
+    const model = engine.open(str(args, 'model'));
+    const input = loadInput(required(args, 'input', 'an image or .npy'), model);
+    const preds = await engine.predict(model, input, num(args, 'top') ?? 5);
+    if (args.flags.has('json')) return void console.log(JSON.stringify(preds));
+    preds.forEach((row, b) => {
+      if (preds.length > 1) console.log(`item ${b}:`);
+      for (const p of row) console.log(`  ${(100 * p.probability).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label ?? ''}`);
+    });
+  },
+  explain: async (engine, args) => explain(engine, args),
+  demo: async (engine, args) => {
+    const outDir = str(args, 'out-dir') ?? 'featurevis-demo';
+    fs.mkdirSync(outDir, { recursive: true });
+    const sample = path.join(path.dirname(modelDir(engine)), 'samples', 'chelsea.png');
+    const model = engine.open();
+    const input = loadInput(sample, model);
+    const [top] = await engine.predict(model, input, 3);
+    console.log(`${model.name} on ${path.basename(sample)}: ${top.map((p) => `${p.label} ${(100 * p.probability).toFixed(1)}%`).join(', ')}`);
+    for (const method of ['guided-backprop', 'lrp-composite', 'lrp-epsilon', 'grad-cam']) {
+      const r = await engine.explain({ model, input, method });
+      const out = path.join(outDir, `chelsea-${method}.png`);
+      writeResult(out, input, r.relevance, model.preprocessing(), { reduction: 'sum', colorMap: method.startsWith('grad') ? 'heat' : 'signed', opacity: 0.6 });
+      console.log(`  ${method.padEnd(16)} ${r.timings.runMs.toFixed(0).padStart(5)} ms  → ${out}`);
+    }
+  },
+};
+
+function modelDir(engine: Engine): string {
+  return path.dirname(engine.open().path);
+}
+
+/** Turns `--name value` flags into method parameters using the method's declared schema. */
+export function paramsFromFlags(schema: ParamSpec[], args: Args): ParamValues {
+  const out: ParamValues = {};
+  for (const p of schema) {
+    const raw = args.flags.get(p.name);
+    if (raw === undefined) continue;
+    if (p.kind === 'boolean') out[p.name] = raw === true || raw === 'true';
+    else if (raw === true) throw invalidParams(`--${p.name} needs a value`);
+    else if (p.kind === 'pair' || p.kind === 'color') {
+      const parts = raw.split(',').map(Number);
+      if (parts.some((v) => !Number.isFinite(v))) throw invalidParams(`--${p.name} must be numbers separated by commas, got '${raw}'`);
+      out[p.name] = p.kind === 'pair' && parts.length === 1 ? [parts[0], parts[0]] : parts;
+    } else if (p.kind === 'number' || p.kind === 'integer') {
+      const v = Number(raw);
+      if (!Number.isFinite(v)) throw invalidParams(`--${p.name} must be a number, got '${raw}'`);
+      out[p.name] = v;
+    } else out[p.name] = raw;
+  }
+  return out;
+}
+
+const GLOBAL_FLAGS = new Set(['model', 'input', 'method', 'target', 'out', 'repeat', 'reduce', 'colormap', 'opacity', 'threads', 'json']);
+
+function targetFrom(args: Args, model: LoadedModel): TargetSpec | undefined {
+  const t = str(args, 'target');
+  if (!t) return undefined;
+  if (t.toLowerCase().endsWith('.npy')) {
+    const [tensor, file] = t.includes('=') ? t.split('=') : [model.model.graph.outputs[0].name, t];
+    return { kind: 'weights', tensor, weights: readNpy(file) };
+  }
+  return parseTarget(t, model.labels);
+}
+
+async function explain(engine: Engine, args: Args): Promise<void> {
+  const methodId = required(args, 'method', `one of: ${engine.methods().map((m) => m.id).join(', ')}`);
+  const method = engine.method(methodId);
+  for (const k of args.flags.keys()) {
+    if (!GLOBAL_FLAGS.has(k) && !method.params.some((p) => p.name === k)) {
+      throw invalidParams(`--${k} is not an option of ${methodId} (its parameters: ${method.params.map((p) => '--' + p.name).join(', ') || 'none'})`);
+    }
+  }
+  const out = required(args, 'out', 'out.npy for raw float32 or out.png for an overlay');
+  checkOutPath(out);
+  const reduction = (str(args, 'reduce') ?? 'sum') as Reduction;
+  if (!REDUCTIONS.includes(reduction)) throw invalidParams(`--reduce must be one of ${REDUCTIONS.join(', ')}`);
+  const colorMap = (str(args, 'colormap') ?? 'signed') as ColorMapName;
+  if (!COLOR_MAPS.includes(colorMap)) throw invalidParams(`--colormap must be one of ${COLOR_MAPS.join(', ')}`);
+  const model = engine.open(str(args, 'model'));
+  const input = loadInput(required(args, 'input', 'an image or .npy'), model);
+  const target = targetFrom(args, model);
+  const params = paramsFromFlags(method.params, args);
+  withDefaults(method, params);
+  const repeat = num(args, 'repeat') ?? 0;
+  const request = { model, input, method: methodId, params, target };
+  let progressShown = false;
+  const result = await engine.explain(request, undefined, (p) => {
+    if (p.fraction !== undefined && process.stderr.isTTY) {
+      process.stderr.write(`\r${(100 * p.fraction).toFixed(0)}%${p.etaMs ? `, ${(p.etaMs / 1000).toFixed(0)} s left` : ''}   `);
+      progressShown = true;
+    }
+  });
+  if (progressShown) process.stderr.write('\n');
+  writeResult(out, input, result.relevance, model.preprocessing(), { reduction, colorMap, opacity: Number(str(args, 'opacity') ?? 0.6) });
+  console.log(`${methodId}: ${result.extras?.target ?? result.targetTensor}, target value ${result.targetValue.map((v) => v.toPrecision(5)).join(', ')} → ${out}`);
+  if (repeat > 0) {
+    const forward: number[] = [];
+    const methodMs: number[] = [];
+    for (let i = 0; i < repeat; i++) {
+      let t0 = performance.now();
+      await engine.forward(model, input);
+      forward.push(performance.now() - t0);
+      t0 = performance.now();
+      await engine.explain(request);
+      methodMs.push(performance.now() - t0);
+    }
+    process.stderr.write(JSON.stringify({ compile_ms: round(result.timings.compileMs), forward_ms: round(median(forward)), method_ms: round(median(methodMs)) }) + '\n');
+  }
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const round = (v: number) => Math.round(v * 100) / 100;
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    if (e instanceof FeatureVisError) process.stderr.write(`featurevis: ${e.message}\n`);
+    else process.stderr.write(`featurevis: internal error: ${(e as Error).message}\n${process.env.FEATUREVIS_DEBUG ? (e as Error).stack + '\n' : ''}`);
+    process.exit(e instanceof FeatureVisError && e.code !== 'Internal' ? 2 : 1);
+  });
+}
