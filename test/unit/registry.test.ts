@@ -1,0 +1,33 @@
+/** The rule registry: one file per op, each registered exactly once, each covered by a finite-difference check. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RuleRegistry, defaultRegistry } from '../../src/engine/backward/registry';
+import { ALL_RULES } from '../../src/engine/backward/rules';
+import { MethodRegistry, methods } from '../../src/engine/methods';
+
+const RULES_DIR = path.join(__dirname, '..', '..', 'src', 'engine', 'backward', 'rules');
+const ruleFiles = fs.readdirSync(RULES_DIR).filter((f) => /^[A-Z]\w*\.ts$/.test(f)).map((f) => f.slice(0, -3));
+
+test('registering a second rule for an op throws', () => {
+  const r = new RuleRegistry([ALL_RULES[0]]);
+  assert.throws(() => r.register({ ...ALL_RULES[0] }), /already registered/);
+});
+
+test('registering a second method with the same id throws', () => {
+  const m = methods.all()[0];
+  assert.throws(() => new MethodRegistry([m, { ...m }]), /already registered/);
+});
+
+test('every rule file is registered once, under the op it is named after', () => {
+  const ops = ALL_RULES.map((r) => r.op);
+  assert.equal(new Set(ops).size, ops.length, 'duplicate ops in ALL_RULES');
+  assert.deepEqual([...ops].sort(), [...ruleFiles].sort());
+  for (const op of ruleFiles) assert.equal(defaultRegistry.get(op)?.op, op);
+});
+
+test('every registered op has a finite-difference check', () => {
+  const source = fs.readFileSync(path.join(__dirname, 'gradcheck.test.ts'), 'utf8');
+  for (const op of defaultRegistry.ops()) assert.match(source, new RegExp(`op: '${op}'`), `no gradcheck case for ${op}`);
+});
