@@ -1,0 +1,88 @@
+/**
+ * The background engine process: forked by the extension host (child_process.fork, `serialization: 'advanced'`,
+ * ELECTRON_RUN_AS_NODE=1), it wraps one Engine and answers the requests of src/protocol/messages.ts over the IPC
+ * channel. Exits when the parent goes away. Logs go to stderr (the host shows them in the "FeatureVis" channel).
+ */
+import { Engine } from '../engine/engine';
+import { FeatureVisError, invalidInput } from '../engine/errors';
+import { imageToTensor, loadImageFile, tensorToRgba } from '../engine/preprocess';
+import { DataType } from '../engine/ir/tensor';
+import type { SessionSettings } from '../engine/model';
+import { RpcConnection, type Message, type Transport } from '../protocol/rpc';
+import { Requests, type ModelRef } from '../protocol/messages';
+import type { TensorData } from '../protocol/types';
+
+const startedMs = Date.now();
+const log = (msg: string) => process.stderr.write(`[engine ${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
+
+/** Builds the server over any transport (the IPC channel in production, an in-process pair in tests). */
+export function serveEngine(transport: Transport, settings: SessionSettings = {}): { connection: RpcConnection; engine: Engine } {
+  const engine = new Engine(settings);
+  const connection = new RpcConnection(transport, 'e');
+  const open = (ref: ModelRef) => engine.open(typeof ref?.model === 'string' && ref.model ? ref.model : undefined);
+  const checkTensor = (t: TensorData | undefined, what: string): TensorData => {
+    if (!t || !(t.data instanceof Float32Array) || !Array.isArray(t.dims)) throw invalidInput(`${what} must be a Float32Array tensor with dims`);
+    return t;
+  };
+
+  connection.onRequest(Requests.info, () => ({ pid: process.pid, startedMs, node: process.version, executionProvider: settings.executionProvider ?? 'cpu' }));
+  connection.onRequest(Requests.methods, () => engine.methods());
+  connection.onRequest(Requests.summary, (p) => engine.summary(open(p)));
+  connection.onRequest(Requests.layers, (p) => engine.layers(open(p)));
+  connection.onRequest(Requests.filters, (p) => {
+    const model = open(p);
+    const g = model.model.graph;
+    const conv = g.nodes.find((n) => n.op === 'Conv' && n.inputs[0] === model.inputName);
+    const w = conv && g.initializers.get(conv.inputs[1]);
+    if (!conv || !w) throw new FeatureVisError('InvalidParams', `${model.name}: no Conv reads the input '${model.inputName}' directly with constant weights`);
+    if (w.dataType !== DataType.FLOAT || w.dims.length !== 4) throw new FeatureVisError('InvalidParams', `the first Conv's weights are not a float32 4-D tensor`);
+    return { tensor: conv.outputs[0], node: conv.name, weights: { data: Float32Array.from(w.values() as Float32Array), dims: [...w.dims] } };
+  });
+  connection.onRequest(Requests.loadImage, (p) => {
+    const model = open(p);
+    const pre = model.preprocessing();
+    let input: TensorData;
+    if (typeof p.path === 'string') input = loadImageFile(p.path, pre);
+    else if (p.rgba && p.rgba.data instanceof Uint8Array && p.rgba.data.length === p.rgba.width * p.rgba.height * 4) input = imageToTensor(p.rgba, pre);
+    else throw invalidInput('image/load needs a path or RGBA pixels (width × height × 4 bytes)');
+    const rgba = tensorToRgba(input, pre);
+    return { input, preview: { width: rgba.width, height: rgba.height, data: rgba.data } };
+  });
+  connection.onRequest(Requests.predict, async (p) => (await engine.predict(open(p), checkTensor(p.input, 'predict.input'), p.top ?? 5))[0]);
+  connection.onRequest(Requests.explain, async (p, ctx) => {
+    const model = open(p);
+    const t0 = performance.now();
+    const result = await engine.explain(
+      { model, input: checkTensor(p.input, 'explain.input'), method: p.method, params: p.params, target: p.target },
+      ctx.token,
+      (pr) => ctx.progress(pr),
+    );
+    log(`explain ${p.method} on ${model.name}: ${(performance.now() - t0).toFixed(0)} ms (compile ${result.timings.compileMs.toFixed(0)}, run ${result.timings.runMs.toFixed(0)})`);
+    return result;
+  });
+  connection.onRequest(Requests.crash, () => {
+    log('crash requested (test hook): exiting with code 70');
+    setImmediate(() => process.exit(70));
+  });
+  return { connection, engine };
+}
+
+function main(): void {
+  if (!process.send) {
+    process.stderr.write('featurevis engine-process: must be started with an IPC channel (child_process.fork)\n');
+    process.exit(2);
+  }
+  let settings: SessionSettings = {};
+  try { settings = JSON.parse(process.env.FEATUREVIS_ENGINE_SETTINGS ?? '{}'); } catch { /* defaults */ }
+  const transport: Transport = {
+    send: (m: Message) => { process.send?.(m); },
+    onMessage: (l) => { process.on('message', l as (m: unknown) => void); return () => process.off('message', l as (m: unknown) => void); },
+  };
+  serveEngine(transport, settings);
+  process.on('disconnect', () => { log('host disconnected; exiting'); process.exit(0); });
+  process.on('uncaughtException', (e) => { log(`uncaught: ${e.stack ?? e}`); });
+  process.on('unhandledRejection', (e) => { log(`unhandled rejection: ${(e as Error)?.stack ?? e}`); });
+  log(`started (pid ${process.pid}, node ${process.version}, settings ${JSON.stringify(settings)})`);
+}
+
+if (require.main === module || process.env.FEATUREVIS_ENGINE_MAIN === '1') main();

@@ -1,0 +1,142 @@
+/**
+ * The messages of FeatureVis: requests the host sends to the engine process (descriptors for rpc.ts), and the
+ * messages exchanged with the webviews, with type guards for everything that comes from a webview (untrusted).
+ * No imports outside src/protocol.
+ */
+import { request } from './rpc';
+import type { ExplainResult, LayerInfo, MethodInfo, ModelSummary, ParamValues, Prediction, Progress, TargetSpec, TensorData } from './types';
+
+// ---------------------------------------------------------------- engine process requests
+/** `model` is a file path; undefined means the embedded default model. */
+export interface ModelRef { model?: string }
+export interface RgbaPixels { width: number; height: number; data: Uint8Array }
+export interface EngineInfo { pid: number; startedMs: number; node: string; executionProvider: string }
+export interface LoadedImage { input: TensorData; preview: RgbaPixels }
+export interface FirstLayerFilters { tensor: string; node: string; weights: TensorData }
+
+export const Requests = {
+  info: request<Record<string, never>, EngineInfo>('engine/info'),
+  methods: request<Record<string, never>, MethodInfo[]>('engine/methods'),
+  summary: request<ModelRef, ModelSummary>('model/summary'),
+  layers: request<ModelRef, LayerInfo[]>('model/layers'),
+  filters: request<ModelRef, FirstLayerFilters>('model/filters'),
+  /** Decodes an image file (PNG, JPEG) or takes RGBA pixels, and preprocesses it for the model. */
+  loadImage: request<ModelRef & { path?: string; rgba?: RgbaPixels }, LoadedImage>('image/load'),
+  predict: request<ModelRef & { input: TensorData; top?: number }, Prediction[]>('predict'),
+  explain: request<ModelRef & { input: TensorData; method: string; params?: ParamValues; target?: TargetSpec }, ExplainResult, Progress>('explain'),
+  /** Test hook: makes the engine process exit abruptly (simulates a native crash). */
+  crash: request<Record<string, never>, void>('engine/crash'),
+};
+
+// ---------------------------------------------------------------- webview messages
+export type Reduction = 'sum' | 'abs-sum' | 'max-abs';
+export type PanelTarget = { kind: 'top' } | { kind: 'class'; index: number } | { kind: 'unit'; tensor: string; channel: number };
+
+/** Webview → host. */
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'run'; seq: number; slot: string; method: string; params: ParamValues; target: PanelTarget; model?: string }
+  | { type: 'cancel'; slot: string }
+  | { type: 'export'; png: ArrayBuffer; name: string }
+  | { type: 'decoded'; width: number; height: number; data: ArrayBuffer }
+  | { type: 'decodeFailed'; message: string }
+  | { type: 'visualizeSample' }
+  | { type: 'log'; message: string };
+
+/** Host → webview. */
+export type HostMessage =
+  | { type: 'init'; view: 'visualize'; state: PanelState }
+  | { type: 'init'; view: 'onnx'; summary: ModelSummary; layers: LayerInfo[]; methods: MethodInfo[] }
+  | { type: 'init'; view: 'filters'; filters: { tensor: string; dims: number[]; data: Float32Array } }
+  | { type: 'result'; seq: number; slot: string; relevance: TensorData; output: MethodInfo['output']; ms: number; targetValue: number; targetTensor: string; final: boolean }
+  | { type: 'runError'; seq: number; slot: string; code: string; message: string; working?: string[] }
+  | { type: 'decode'; bytes: ArrayBuffer; name: string }
+  | { type: 'setTarget'; target: PanelTarget }
+  | { type: 'notice'; message: string }
+  | { type: 'error'; message: string };
+
+export interface PanelState {
+  imageName: string;
+  modelName: string;
+  modelPath?: string;
+  preview: RgbaPixels;
+  predictions: Prediction[];
+  methods: MethodInfo[];
+  unavailable: { method: string; reason: string }[];
+  layers: { tensor: string; op: string; shape: number[] }[];
+  models: { path: string; name: string }[];
+  defaultMethod: string;
+  colorMap: string;
+  target: PanelTarget;
+}
+
+const isObj = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
+const isStr = (x: unknown, max = 4096): x is string => typeof x === 'string' && x.length <= max;
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isInt = (x: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): x is number => Number.isInteger(x) && (x as number) >= min && (x as number) <= max;
+
+function isParamValues(x: unknown): x is ParamValues {
+  if (!isObj(x)) return false;
+  const keys = Object.keys(x);
+  if (keys.length > 64) return false;
+  return keys.every((k) => {
+    const v = x[k];
+    return v === undefined || isNum(v) || isStr(v, 1024) || typeof v === 'boolean' || (Array.isArray(v) && v.length <= 16 && v.every(isNum));
+  });
+}
+
+function isPanelTarget(x: unknown): x is PanelTarget {
+  if (!isObj(x)) return false;
+  if (x.kind === 'top') return true;
+  if (x.kind === 'class') return isInt(x.index, 0, 1e7);
+  if (x.kind === 'unit') return isStr(x.tensor, 1024) && isInt(x.channel, 0, 1e7);
+  return false;
+}
+
+const isBuffer = (x: unknown): x is ArrayBuffer => x instanceof ArrayBuffer || (isObj(x) && Object.prototype.toString.call(x) === '[object ArrayBuffer]');
+
+/** Checks a message from a webview. Returns the typed message or why it was rejected. */
+export function parseWebviewMessage(x: unknown): { ok: true; message: WebviewMessage } | { ok: false; error: string } {
+  const bad = (why: string) => ({ ok: false as const, error: `rejected a webview message: ${why}` });
+  if (!isObj(x)) return bad('not an object');
+  switch (x.type) {
+    case 'ready':
+    case 'visualizeSample':
+      return { ok: true, message: { type: x.type } };
+    case 'run':
+      if (!isInt(x.seq)) return bad('run.seq must be a non-negative integer');
+      if (!isStr(x.slot, 256)) return bad('run.slot must be a string');
+      if (!isStr(x.method, 128)) return bad('run.method must be a string');
+      if (!isParamValues(x.params)) return bad('run.params must map names to numbers, strings or booleans');
+      if (!isPanelTarget(x.target)) return bad('run.target is not a valid target');
+      if (x.model !== undefined && !isStr(x.model)) return bad('run.model must be a string');
+      return { ok: true, message: { type: 'run', seq: x.seq, slot: x.slot, method: x.method, params: x.params, target: x.target, model: x.model as string | undefined } };
+    case 'cancel':
+      if (!isStr(x.slot, 256)) return bad('cancel.slot must be a string');
+      return { ok: true, message: { type: 'cancel', slot: x.slot } };
+    case 'export':
+      if (!isBuffer(x.png)) return bad('export.png must be an ArrayBuffer');
+      if (!isStr(x.name, 256)) return bad('export.name must be a string');
+      return { ok: true, message: { type: 'export', png: x.png, name: x.name } };
+    case 'decoded': {
+      if (!isInt(x.width, 1, 20000) || !isInt(x.height, 1, 20000)) return bad('decoded.width/height must be integers in 1..20000');
+      if (!isBuffer(x.data)) return bad('decoded.data must be an ArrayBuffer');
+      if (x.data.byteLength !== x.width * x.height * 4) return bad('decoded.data length does not match width × height × 4');
+      return { ok: true, message: { type: 'decoded', width: x.width, height: x.height, data: x.data } };
+    }
+    case 'decodeFailed':
+      if (!isStr(x.message)) return bad('decodeFailed.message must be a string');
+      return { ok: true, message: { type: 'decodeFailed', message: x.message } };
+    case 'log':
+      if (!isStr(x.message)) return bad('log.message must be a string');
+      return { ok: true, message: { type: 'log', message: x.message } };
+    default:
+      return bad(`unknown type ${JSON.stringify(String(x.type)).slice(0, 64)}`);
+  }
+}
+
+export function toTargetSpec(t: PanelTarget): TargetSpec | undefined {
+  if (t.kind === 'class') return { kind: 'class', index: t.index };
+  if (t.kind === 'unit') return { kind: 'unit', tensor: t.tensor, channel: t.channel };
+  return undefined;
+}
