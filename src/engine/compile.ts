@@ -21,7 +21,11 @@ export interface NodeFacts {
 export type GraphPlan =
   | { kind: 'backward'; rulesFor: (node: Node, facts: NodeFacts) => NodeRules; betaIsZero: boolean; timesInput: boolean }
   | { kind: 'cam' }
-  | { kind: 'grad-cam'; layer: string; guided: boolean };
+  | { kind: 'grad-cam'; layer: string; guided: boolean }
+  /** Reconstruction: gradient of ½‖target − fv_target_weight‖² w.r.t. the input (feature inversion). */
+  | { kind: 'feature-match' }
+  /** Reconstruction: only the target tensor itself (features at a layer); no backward pass. */
+  | { kind: 'features' };
 
 export const INPUT_NAMES = {
   weight: 'fv_target_weight', eps: 'fv_eps', alpha: 'fv_alpha', beta: 'fv_beta', low: 'fv_low', high: 'fv_high',
@@ -82,6 +86,12 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
     const aShape = b.shapeOf(pooledInput);
     const weights = b.reshape(dPooled, [aShape[0], aShape[1], ...aShape.slice(2).map(() => 1)]);
     relevance = upsample(b, b.reduce('ReduceSum', b.mul(pooledInput, weights), [1], true), inShape);
+  } else if (plan.kind === 'feature-match') {
+    const seed = b.sub(targetTensor, weight);
+    relevance = emitBackward(b, { target: targetTensor, seed, wrt: [input], rulesFor: gradientRules, params, registry }).get(input)!;
+  } else if (plan.kind === 'features') {
+    g.outputs = [];
+    relevance = targetTensor;
   } else {
     const layer = plan.layer;
     if (!b.shapes.has(layer) || b.shapeOf(layer).length < 3) {

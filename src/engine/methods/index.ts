@@ -12,6 +12,8 @@ import { method as ruleGrid } from './rule-grid';
 import { method as cam } from './cam';
 import { method as gradCam } from './grad-cam';
 import { method as guidedGradCam } from './guided-grad-cam';
+import { method as occlusion } from './occlusion';
+import { method as activationMax } from './activation-max';
 
 export class MethodRegistry {
   private readonly methods = new Map<string, Method>();
@@ -35,4 +37,5 @@ export class MethodRegistry {
 
 export const methods = new MethodRegistry([
   gradient, inputXGradient, deconvnet, guidedBackprop, lrpEpsilon, lrpAlphaBeta, lrpComposite, ruleGrid, cam, gradCam, guidedGradCam,
+  activationMax, occlusion,
 ]);

@@ -1,0 +1,13 @@
+import type { RunMethod } from './types';
+import { activationMax, AM_PARAMS } from '../reconstruct/activation-max';
+
+export const method: RunMethod = {
+  kind: 'run',
+  id: 'activation-max',
+  title: 'Activation maximisation',
+  family: 'reconstruction',
+  output: 'image',
+  summary: 'Erhan 2009 / Simonyan 2013: gradient ascent on the input for a target, with Lp and TV priors and optional Fourier/colour/jitter aids.',
+  params: AM_PARAMS,
+  run: activationMax,
+};

@@ -1,0 +1,153 @@
+/**
+ * Activation maximisation (Erhan et al. 2009; Simonyan et al. 2013): gradient ascent on the input for a target
+ * (class logit, channel, unit or any weighting), x* = argmax T(x) − λα·Nα(x) − λTV·N_TV(x), with the regularisers
+ * normalised per pixel (Nα = Σ|x|^α / (H·W), N_TV = TV_β / (H·W), summed over batch items). One ORT run per step gives
+ * both T and ∂T/∂x (the compiled gradient graph also outputs the target tensor). Optional aids: Fourier 1/f and
+ * decorrelated-colour parameterisation (param.ts), random affine jitter/scale/rotate (transforms.ts). Several units
+ * run as one batch (`units`): item i maximises unit units[i] of the target tensor.
+ */
+import type { ExplainResult, ParamSpec, ParamValues, TargetSpec, TensorData } from '../../protocol/types';
+import type { MethodRunContext } from '../methods/run-context';
+import { cancelled, invalidParams } from '../errors';
+import { pixelBounds } from '../preprocess';
+import { makeOptimizer } from './optim';
+import { makeParam } from './param';
+import { regularize, type RegSettings } from './regularizers';
+import { Rng } from './rng';
+import { perItemDot, resolveFor, Runner } from './session';
+import { applyAffine, applyAffineAdjoint, defaultTransforms, randomAffine, type Affine } from './transforms';
+
+export const REG_PARAMS: ParamSpec[] = [
+  { name: 'lp-weight', label: 'Lp weight λα', kind: 'number', default: 0, min: 0, help: 'weight of the α-norm prior (per pixel)' },
+  { name: 'lp-alpha', label: 'α', kind: 'number', default: 2, min: 1, max: 10, help: 'exponent of the α-norm (2: L2; Mahendran & Vedaldi use 6)' },
+  { name: 'tv-weight', label: 'TV weight λTV', kind: 'number', default: 0, min: 0, help: 'weight of the total-variation prior (per pixel)' },
+  { name: 'tv-beta', label: 'β', kind: 'number', default: 2, min: 1, max: 4, help: 'exponent of total variation (1: edges kept; 2: smooth)' },
+];
+
+export const OPT_PARAMS: ParamSpec[] = [
+  { name: 'steps', label: 'Steps', kind: 'integer', default: 256, min: 1, max: 100000 },
+  { name: 'lr', label: 'Learning rate', kind: 'number', default: 0.05, min: 0, log: true },
+  { name: 'optimizer', label: 'Optimiser', kind: 'choice', default: 'adam', choices: ['adam', 'sgd'], help: 'Adam or SGD with momentum 0.9' },
+  { name: 'seed', label: 'Seed', kind: 'integer', default: 0, min: 0 },
+  { name: 'every', label: 'Preview every', kind: 'integer', default: 16, min: 1, help: 'stream the current image every N steps' },
+];
+
+export const AM_PARAMS: ParamSpec[] = [
+  ...OPT_PARAMS,
+  ...REG_PARAMS,
+  { name: 'fourier', label: 'Fourier (1/f)', kind: 'boolean', default: false, help: 'optimise a 1/f-scaled spectrum instead of pixels' },
+  { name: 'decorrelate', label: 'Decorrelated colour', kind: 'boolean', default: false, help: 'ImageNet colour decorrelation + sigmoid to the pixel range' },
+  { name: 'transforms', label: 'Jitter/scale/rotate', kind: 'boolean', default: false, help: 'random jitter, scale 0.9–1.1, rotation ±10° each step' },
+  { name: 'units', label: 'Units', kind: 'text', default: '', help: 'several channels (or classes) in one batched run, e.g. 0-7 or 1,5,9: item i maximises unit i' },
+  { name: 'init', label: 'Start from', kind: 'choice', default: 'noise', choices: ['noise', 'input'], help: 'small noise around grey, or the given input (pixel parameterisation)' },
+];
+
+export function regSettings(p: ParamValues): RegSettings {
+  return { lpWeight: Number(p['lp-weight'] ?? 0), lpAlpha: Number(p['lp-alpha'] ?? 2), tvWeight: Number(p['tv-weight'] ?? 0), tvBeta: Number(p['tv-beta'] ?? 2) };
+}
+
+/** "0-3,7" → [0, 1, 2, 3, 7]. */
+export function parseUnits(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw invalidParams(`units must be indices or ranges like 0-7,12; got '${part}'`);
+    const a = Number(m[1]);
+    const b = m[2] !== undefined ? Number(m[2]) : a;
+    if (b < a) throw invalidParams(`unit range ${part} is empty`);
+    if (b - a > 4096) throw invalidParams(`unit range ${part} is too large`);
+    for (let i = a; i <= b; i++) out.push(i);
+  }
+  return out;
+}
+
+function withUnit(spec: TargetSpec, unit: number): TargetSpec {
+  if (spec.kind === 'unit') return { ...spec, channel: unit };
+  if (spec.kind === 'class' || spec.kind === 'label') return { kind: 'class', index: unit };
+  throw invalidParams('units need a class or unit:TENSOR:C target');
+}
+
+/** The batched weighting: item b weighted by target spec b. */
+async function batchedTarget(ctx: MethodRunContext, dims: number[], specs: TargetSpec[]): Promise<{ tensor: string; weights: Float32Array; description: string }> {
+  const first = await resolveFor(ctx.model, dims, specs[0]);
+  if (specs.length === 1) return { tensor: first.tensor, weights: first.weights.data, description: first.description };
+  const per = first.weights.data.length / dims[0];
+  const weights = new Float32Array(first.weights.data.length);
+  const names: string[] = [];
+  for (let b = 0; b < specs.length; b++) {
+    const r = b === 0 ? first : await resolveFor(ctx.model, dims, specs[b]);
+    weights.set(r.weights.data.subarray(b * per, (b + 1) * per), b * per);
+    names.push(r.description);
+  }
+  return { tensor: first.tensor, weights, description: names.join('; ') };
+}
+
+export async function activationMax(ctx: MethodRunContext, p: ParamValues): Promise<ExplainResult> {
+  const t0 = performance.now();
+  const units = parseUnits(String(p.units ?? ''));
+  const [, c, ...spatial] = ctx.input.dims;
+  if (spatial.length !== 2) throw invalidParams(`activation maximisation needs an image model (N, C, H, W); the input has shape [${ctx.input.dims.join(', ')}]`);
+  const n = units.length || ctx.input.dims[0];
+  const dims = [n, c, ...spatial];
+  const specs = units.length ? units.map((u) => withUnit(ctx.target, u)) : [ctx.target];
+  const target = await batchedTarget(ctx, dims, specs);
+  const runner = await Runner.open(ctx.model, 'gradient', target.tensor, dims);
+  const compileMs = performance.now() - t0;
+
+  const pre = ctx.model.preprocessing();
+  const rng = new Rng(Number(p.seed ?? 0));
+  const fourier = Boolean(p.fourier);
+  const decorrelate = Boolean(p.decorrelate);
+  const init = p.init === 'input' ? (ctx.input.dims[0] === n ? ctx.input.data : undefined) : undefined;
+  if (p.init === 'input' && (fourier || decorrelate)) throw invalidParams('init=input works with the pixel parameterisation only (no --fourier / --decorrelate)');
+  if (p.init === 'input' && !init) throw invalidParams(`init=input needs an input batch of ${n} items`);
+  const param = makeParam({ dims, pre, fourier, decorrelate, rng, initStd: 0.01, bounds: pixelBounds(pre), init });
+  const opt = makeOptimizer(String(p.optimizer ?? 'adam'), param.params.length);
+  const reg = regSettings(p);
+  const steps = Number(p.steps ?? 256);
+  const lr = Number(p.lr ?? 0.05);
+  const every = Number(p.every ?? 16);
+  const tf = p.transforms ? defaultTransforms(Math.max(spatial[0], spatial[1])) : undefined;
+  const objective: number[] = [];
+  const targetTrace: number[] = [];
+  let initial: number[] | undefined;
+  const runStart = performance.now();
+  for (let step = 0; step < steps; step++) {
+    if (ctx.token.isCancellationRequested) throw cancelled();
+    const x = param.image();
+    const maps: Affine[] | undefined = tf ? Array.from({ length: n }, () => randomAffine(tf, rng)) : undefined;
+    const xt = maps ? applyAffine(x, dims, maps) : x;
+    const { grad, target: tv } = await runner.run(xt, target.weights);
+    const values = perItemDot(tv, target.weights, n);
+    initial ??= values;
+    const gx = maps ? applyAffineAdjoint(grad, dims, maps) : grad;
+    const lossGrad = new Float32Array(gx.length);
+    for (let i = 0; i < gx.length; i++) lossGrad[i] = -gx[i];
+    const r = regularize(x, dims, reg, lossGrad);
+    const tsum = values.reduce((a, b) => a + b, 0);
+    objective.push(tsum - r);
+    targetTrace.push(tsum / n);
+    opt.step(param.params, param.backward(lossGrad), lr);
+    param.project();
+    if ((step + 1) % every === 0 || step === steps - 1) {
+      const elapsed = performance.now() - runStart;
+      ctx.progress({
+        fraction: (step + 1) / steps, etaMs: (elapsed / (step + 1)) * (steps - step - 1),
+        message: `step ${step + 1}/${steps}: target ${(tsum / n).toPrecision(4)}`,
+        partial: { data: Float32Array.from(param.image()), dims },
+      });
+    }
+  }
+  const final = Float32Array.from(param.image());
+  const { target: tv } = await runner.run(final, target.weights);
+  const targetValue = perItemDot(tv, target.weights, n);
+  const relevance: TensorData = { data: final, dims };
+  return {
+    method: 'activation-max', relevance, targetValue, targetTensor: target.tensor,
+    timings: { compileMs, runMs: performance.now() - runStart },
+    extras: {
+      target: target.description, objective, target_trace: targetTrace, initial_target: initial ?? [],
+      ...(units.length ? { units } : {}),
+    },
+  };
+}
