@@ -87,6 +87,7 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
     const weights = b.reshape(dPooled, [aShape[0], aShape[1], ...aShape.slice(2).map(() => 1)]);
     relevance = upsample(b, b.reduce('ReduceSum', b.mul(pooledInput, weights), [1], true), inShape);
   } else if (plan.kind === 'feature-match') {
+    g.outputs = [];
     const seed = b.sub(targetTensor, weight);
     relevance = emitBackward(b, { target: targetTensor, seed, wrt: [input], rulesFor: gradientRules, params, registry }).get(input)!;
   } else if (plan.kind === 'features') {

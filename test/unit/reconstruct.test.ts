@@ -170,3 +170,17 @@ test('activation-max: bad targets and cancellation', async () => {
   await assert.rejects(engine.explain({ model, input, method: 'activation-max', target: { kind: 'unit', tensor: '/relu2/Relu_output_0', channel: 99 }, params: { steps: 2 } }), /out of range/);
   await assert.rejects(engine.explain({ model, input, method: 'activation-max', target: { kind: 'class', index: 0 }, params: { steps: 2 } }, { isCancellationRequested: true }), /cancelled/);
 });
+
+test('invert: the first conv of the default model on chelsea reaches normalised feature error ≤ 0.1', async () => {
+  const { loadImageFile } = await import('../../src/engine/preprocess');
+  const model = engine.open();
+  const input = loadImageFile(path.join(__dirname, '..', '..', 'assets', 'samples', 'chelsea.png'), model.preprocessing());
+  const r = await engine.explain({ model, input, method: 'invert', target: { kind: 'class', index: 0 }, params: { layer: '/_conv_stem/Conv_output_0', steps: 60 } });
+  const err = (r.extras!.feature_error as number[])[0];
+  assert.ok(err <= 0.1, `feature error ${err}`);
+  const trace = r.extras!.error_trace as number[];
+  assert.ok(trace[0] > 0.5 && trace[trace.length - 1] < trace[0] / 5);
+  assert.deepEqual(r.relevance.dims, [1, 3, 224, 224]);
+  await assert.rejects(engine.explain({ model, input, method: 'invert', target: { kind: 'class', index: 0 }, params: { layer: 'missing', steps: 2 } }), /no tensor named 'missing'/);
+  await assert.rejects(engine.explain({ model, input, method: 'invert', target: { kind: 'class', index: 0 }, params: { steps: 2 } }), /needs --layer/);
+});

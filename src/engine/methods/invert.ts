@@ -1,0 +1,13 @@
+import type { RunMethod } from './types';
+import { invert, INVERT_PARAMS } from '../reconstruct/invert';
+
+export const method: RunMethod = {
+  kind: 'run',
+  id: 'invert',
+  title: 'Representation inversion',
+  family: 'reconstruction',
+  output: 'image',
+  summary: 'Mahendran & Vedaldi 2015: an image whose representation at a layer matches the input\'s, under Lp and TV priors; reports ‖Φ(x*) − Φ₀‖/‖Φ₀‖.',
+  params: INVERT_PARAMS,
+  run: invert,
+};

@@ -1,0 +1,99 @@
+/**
+ * Representation inversion (Mahendran & Vedaldi 2015): x* = argmin ‖Φ(x) − Φ₀‖²/‖Φ₀‖² + λα·Nα(x) + λTV·N_TV(x), with
+ * Nα = Σ|x|^α / (H·W·B^α) and N_TV = TV_β / (H·W·V^β). B is half the model-input range of a pixel (the normalised [0,1]
+ * box, ≈ 2.2 for ImageNet statistics) and V = B/6.5, their choices transposed to model-input units. One ORT run per
+ * step: the compiled 'feature-match' graph seeds the backward pass with Φ(x) − Φ₀ (fed as the target weighting), so
+ * it returns ∇½‖Φ − Φ₀‖² and Φ(x) together. Pixel parameterisation, clipped to the valid pixel box each step; the
+ * learning rate drops ×0.1 at 70 % and again at 90 % of the steps (their schedule drops it twice).
+ */
+import type { ExplainResult, ParamSpec, ParamValues } from '../../protocol/types';
+import type { MethodRunContext } from '../methods/run-context';
+import { cancelled, invalidParams } from '../errors';
+import { pixelBounds } from '../preprocess';
+import { makeOptimizer } from './optim';
+import { makeParam } from './param';
+import { regularize } from './regularizers';
+import { Rng } from './rng';
+import { Runner } from './session';
+import { OPT_PARAMS, REG_PARAMS, regSettings } from './activation-max';
+
+const defaults: Record<string, number | string> = { steps: 200, lr: 0.05, 'lp-weight': 1e-4, 'lp-alpha': 6, 'tv-weight': 1e-3, 'tv-beta': 2 };
+
+export const INVERT_PARAMS: ParamSpec[] = [
+  { name: 'layer', label: 'Layer', kind: 'layer', help: 'the tensor Φ whose value to match (required)' },
+  ...[...OPT_PARAMS, ...REG_PARAMS].map((p) => (p.name in defaults ? ({ ...p, default: defaults[p.name] } as ParamSpec) : p)),
+];
+
+export async function invert(ctx: MethodRunContext, p: ParamValues): Promise<ExplainResult> {
+  const t0 = performance.now();
+  const layer = typeof p.layer === 'string' ? p.layer : '';
+  if (!layer) throw invalidParams("inversion needs --layer TENSOR (the representation to invert); list tensors with 'featurevis layers'");
+  const dims = ctx.input.dims;
+  if (dims.length !== 4) throw invalidParams(`inversion needs an image input (N, C, H, W); got [${dims.join(', ')}]`);
+  const runner = await Runner.open(ctx.model, 'feature-match', layer, dims);
+  const compileMs = performance.now() - t0;
+  const n = dims[0];
+  const phi0 = (await runner.run(ctx.input.data)).target;
+  const norm0 = perItemSq(phi0, n);
+  if (norm0.some((v) => v === 0)) throw invalidParams(`'${layer}' is all zeros for this input; its representation cannot be inverted`);
+
+  const pre = ctx.model.preprocessing();
+  const bounds = pixelBounds(pre);
+  const B = bounds.high.reduce((a, h, i) => a + (h - bounds.low[i]) / 2, 0) / bounds.high.length;
+  const V = B / 6.5;
+  const param = makeParam({ dims, pre, fourier: false, decorrelate: false, rng: new Rng(Number(p.seed ?? 0)), initStd: 0.01, bounds });
+  const opt = makeOptimizer(String(p.optimizer ?? 'adam'), param.params.length);
+  const reg = regSettings(p);
+  const steps = Number(p.steps ?? 200);
+  const lr0 = Number(p.lr ?? 0.05);
+  const every = Number(p.every ?? 16);
+  const objective: number[] = [];
+  const errorTrace: number[] = [];
+  const runStart = performance.now();
+  const diff = new Float32Array(phi0.length);
+  for (let step = 0; step < steps; step++) {
+    if (ctx.token.isCancellationRequested) throw cancelled();
+    const x = param.image();
+    // Φ(x) is needed for the seed Φ(x) − Φ₀, so the weighting fed is Φ₀ and the graph computes Φ(x) − weighting.
+    const { grad, target: phi } = await runner.run(x, phi0);
+    for (let i = 0; i < phi.length; i++) diff[i] = phi[i] - phi0[i];
+    const errs = perItemSq(diff, n).map((v, b) => v / norm0[b]);
+    const per = grad.length / n;
+    const g = new Float32Array(grad.length);
+    for (let i = 0; i < grad.length; i++) g[i] = (2 * grad[i]) / norm0[Math.floor(i / per)];
+    const r = regularize(x, dims, reg, g, B, V);
+    objective.push(errs.reduce((a, v) => a + v, 0) + r);
+    errorTrace.push(Math.sqrt(errs.reduce((a, v) => a + v, 0) / n));
+    const lr = step >= 0.9 * steps ? lr0 * 0.01 : step >= 0.7 * steps ? lr0 * 0.1 : lr0;
+    opt.step(param.params, param.backward(g), lr);
+    param.project();
+    if ((step + 1) % every === 0 || step === steps - 1) {
+      const elapsed = performance.now() - runStart;
+      ctx.progress({
+        fraction: (step + 1) / steps, etaMs: (elapsed / (step + 1)) * (steps - step - 1),
+        message: `step ${step + 1}/${steps}: feature error ${errorTrace[step].toFixed(4)}`,
+        partial: { data: Float32Array.from(param.image()), dims },
+      });
+    }
+  }
+  const final = Float32Array.from(param.image());
+  const { target: phi } = await runner.run(final, phi0);
+  for (let i = 0; i < phi.length; i++) diff[i] = phi[i] - phi0[i];
+  const featureError = perItemSq(diff, n).map((v, b) => Math.sqrt(v / norm0[b]));
+  return {
+    method: 'invert', relevance: { data: final, dims }, targetValue: featureError, targetTensor: layer,
+    timings: { compileMs, runMs: performance.now() - runStart },
+    extras: { target: `representation at ${layer}`, feature_error: featureError, objective, error_trace: errorTrace },
+  };
+}
+
+function perItemSq(v: Float32Array, n: number): number[] {
+  const per = v.length / n;
+  const out: number[] = [];
+  for (let b = 0; b < n; b++) {
+    let s = 0;
+    for (let i = b * per; i < (b + 1) * per; i++) s += v[i] * v[i];
+    out.push(s);
+  }
+  return out;
+}
