@@ -14,6 +14,7 @@ import { method as gradCam } from './grad-cam';
 import { method as guidedGradCam } from './guided-grad-cam';
 import { method as occlusion } from './occlusion';
 import { method as activationMax } from './activation-max';
+import { method as invert } from './invert';
 
 export class MethodRegistry {
   private readonly methods = new Map<string, Method>();
@@ -38,4 +39,5 @@ export class MethodRegistry {
 export const methods = new MethodRegistry([
   gradient, inputXGradient, deconvnet, guidedBackprop, lrpEpsilon, lrpAlphaBeta, lrpComposite, ruleGrid, cam, gradCam, guidedGradCam,
   activationMax, occlusion,
+  invert,
 ]);
