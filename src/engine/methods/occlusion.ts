@@ -1,0 +1,224 @@
+/**
+ * Occlusion (Zeiler & Fergus 2014; random fills after Zhou et al. 2014): slide a box over the input with a fixed
+ * stride, replace it with a fill, and record how the target changes. Box and stride are set per spatial axis;
+ * 1-D inputs (N, C, L) use the first component. Window placement: src/engine/occlusion/windows.ts; fills and their
+ * units: src/engine/occlusion/fills.ts.
+ *
+ * Output: relevance (N, 1, …spatial) = for each position the mean score of the windows covering it (0 where none
+ * does: only when the stride exceeds the box); partial maps streamed through progress are NaN where not yet computed; extras.windows
+ * (N, 1, rows, cols) = the score of each window; extras.windowRows / windowCols = window starts per axis.
+ * Score: difference = target(original) − target(occluded); relative = difference / |target(original)|.
+ *
+ * Units of value/random fills (param `units`): `pixel` = 0–1 pixel values passed through the model's normalisation
+ * (model.preprocessing()); `tensor` = the model's input units. `auto` (default) = pixel for image-shaped inputs
+ * (N, C, H, W) whose channel count matches the preprocessing (1 or 3), tensor otherwise. The engine cannot tell an
+ * image from a preprocessed .npy of the same shape: pass `units tensor` for .npy inputs whose values you think of in
+ * tensor units.
+ */
+import * as ort from 'onnxruntime-node';
+import type { ExplainResult, ParamValues, TensorData } from '../../protocol/types';
+import type { RunMethod } from './types';
+import type { MethodRunContext } from './run-context';
+import { cancelled, invalidInput, invalidParams } from '../errors';
+import { resolveTarget } from '../targets';
+import { CoverageMap, windowGrid, windowOrigin } from '../occlusion/windows';
+import { makeFiller, parseFill, Prng, unitMap, type Filler, type Units } from '../occlusion/fills';
+import { batchSize, targetSession } from '../occlusion/batching';
+
+const MAX_SEED = 4294967295;
+/** Minimum time between partial maps sent through progress (the last one is always sent). */
+const PARTIAL_INTERVAL_MS = 100;
+
+function axes(name: string, v: unknown, rank: number): number[] {
+  let vals: number[];
+  if (typeof v === 'number') vals = [v];
+  else if (Array.isArray(v)) vals = v.map(Number);
+  else if (typeof v === 'string') vals = v.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
+  else throw invalidParams(`${name} must be a size per axis, e.g. 16,16`);
+  if (vals.length === 0 || vals.length > 2) throw invalidParams(`${name} must have one or two values, got ${vals.length}`);
+  if (vals.some((x) => !Number.isInteger(x) || x <= 0)) throw invalidParams(`${name} must be positive whole numbers, got ${vals.join(',')}`);
+  if (rank === 1) {
+    if (vals.length === 2 && vals[0] !== vals[1]) throw invalidParams(`this input is 1-D, so ${name} takes one value, got ${vals.join(',')}`);
+    return [vals[0]];
+  }
+  return vals.length === 1 ? [vals[0], vals[0]] : vals;
+}
+
+export function occlusionOptions(params: ParamValues, dims: number[]) {
+  if (dims.length !== 3 && dims.length !== 4) {
+    throw invalidInput(`occlusion needs an input (N, C, L) or (N, C, H, W); this one has shape [${dims.join(', ')}]`);
+  }
+  const size = dims.slice(2);
+  const box = axes('box', params.box ?? [16, 16], size.length);
+  const stride = axes('stride', params.stride ?? [8, 8], size.length);
+  if (box.some((b, i) => b > size[i])) throw invalidParams(`box ${box.join('×')} is larger than the input (${size.join('×')})`);
+  const fill = parseFill(String(params.fill ?? 'value'));
+  const measure = String(params.measure ?? 'difference');
+  if (measure !== 'difference' && measure !== 'relative') throw invalidParams(`measure must be difference or relative, got '${measure}'`);
+  const seed = Number(params.seed ?? 0);
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw invalidParams(`seed must be a whole number from 0 to ${MAX_SEED}, got ${params.seed}`);
+  const batch = Number(params.batch ?? 0);
+  if (!Number.isInteger(batch) || batch < 0) throw invalidParams(`batch must be a whole number ≥ 0 (0 = automatic), got ${params.batch}`);
+  const units = String(params.units ?? 'auto');
+  if (!['auto', 'pixel', 'tensor'].includes(units)) throw invalidParams(`units must be auto, pixel or tensor, got '${units}'`);
+  return { size, box, stride, fill, measure: measure as 'difference' | 'relative', seed, batch, units: units as 'auto' | Units };
+}
+
+/** Σ weights[item] ⊙ out[row] for one row of a batched output. */
+function dot(out: Float32Array, row: number, w: Float32Array, item: number, per: number): number {
+  let s = 0;
+  const o = row * per;
+  const b = item * per;
+  for (let i = 0; i < per; i++) s += out[o + i] * w[b + i];
+  return s;
+}
+
+async function run(ctx: MethodRunContext, params: ParamValues): Promise<ExplainResult> {
+  const t0 = performance.now();
+  const { model, input, token } = ctx;
+  const opts = occlusionOptions(params, input.dims);
+  const [N, C] = input.dims;
+  const { size } = opts;
+  const plane = size.reduce((a, b) => a * b, 1);
+  const per = C * plane;
+  const pre = model.preprocessing();
+  const units: Units = opts.units !== 'auto' ? opts.units
+    : size.length === 2 && C === (pre.channels === 'L' ? 1 : 3) ? 'pixel' : 'tensor';
+  const map = unitMap(units, C, pre);
+  if (opts.fill.kind === 'value' && opts.fill.values && opts.fill.values.length !== C) {
+    throw invalidParams(`fill value has ${opts.fill.values.length} component${opts.fill.values.length === 1 ? '' : 's'} but the input has ${C} channel${C === 1 ? '' : 's'}; give one value per channel`);
+  }
+
+  const prepared = await model.prepare(input.dims, false);
+  const target = resolveTarget(ctx.target, prepared.graph, prepared.shapes, model.labels);
+  if (target.tensor === model.inputName) throw invalidParams('the target is the input itself; choose a class, a unit of a layer, or an output weighting');
+  const session = await targetSession(model, target.tensor);
+  const perTarget = target.weights.data.length / N;
+  const fixed = typeof model.inputDims[0] === 'number' && model.inputDims[0] > 0 ? model.inputDims[0] : undefined;
+
+  const forward = async (data: Float32Array, rows: number): Promise<Float32Array> => {
+    const feed = new ort.Tensor('float32', data.length === rows * per ? data : data.subarray(0, rows * per), [rows, C, ...size]);
+    const out = await session.run({ [model.inputName]: feed }, [target.tensor]);
+    const t = out[target.tensor];
+    const result = t.data as Float32Array;
+    if (result.length !== rows * perTarget) {
+      throw invalidParams(`the target tensor '${target.tensor}' has ${result.length / rows} values per item in batched runs but ${perTarget} for the input; occlusion needs a target whose size per item does not depend on the batch`);
+    }
+    return result;
+  };
+
+  // Target on the clean input.
+  const clean = await forward(input.data, N);
+  const base: number[] = [];
+  for (let b = 0; b < N; b++) base.push(dot(clean, b, target.weights.data, b, perTarget));
+  if (opts.measure === 'relative') {
+    const zero = base.findIndex((v) => v === 0);
+    if (zero >= 0) throw invalidParams(`the relative change is undefined: the target is 0 for item ${zero}; use measure difference`);
+  }
+  const setupMs = performance.now() - t0;
+
+  const grid = windowGrid(size, opts.box, opts.stride);
+  const jobs = N * grid.total;
+  const B = batchSize(opts.batch, per, jobs, fixed);
+  const rng = new Prng(opts.seed);
+  const fillers: Filler[] = [];
+  const fillerFor = (b: number): Filler => {
+    // Built in item order as jobs reach them; the random stream is shared and drawn in job order.
+    fillers[b] ??= makeFiller(opts.fill, input.data.subarray(b * per, (b + 1) * per), { channels: C, size, box: opts.box }, units, map, rng);
+    return fillers[b];
+  };
+  const buffers = [new Float32Array(B * per), new Float32Array(B * per)];
+  const scores = new Float32Array(jobs);
+  const coverage = new CoverageMap(grid, N);
+  const rowLen = size.length === 2 ? grid.counts[1] : Math.max(1, Math.min(grid.total, B));
+
+  let built = 0;
+  const build = (start: number) => {
+    const buf = buffers[built++ % 2];
+    const count = Math.min(B, jobs - start);
+    for (let r = 0; r < count; r++) {
+      const j = start + r;
+      const b = Math.floor(j / grid.total);
+      const row = buf.subarray(r * per, (r + 1) * per);
+      row.set(input.data.subarray(b * per, (b + 1) * per));
+      fillerFor(b).apply(row, windowOrigin(grid, j % grid.total));
+    }
+    // A fixed batch dimension: pad with clean copies (their outputs are ignored).
+    const rows = fixed ? B : count;
+    for (let r = count; r < rows; r++) buf.set(input.data.subarray(0, per), r * per);
+    return { buf, start, count, rows };
+  };
+
+  const loopStart = performance.now();
+  let lastPartial = -Infinity;
+  let rowsSent = 0;
+  let next: ReturnType<typeof build> | undefined = jobs > 0 ? build(0) : undefined;
+  while (next) {
+    if (token.isCancellationRequested) throw cancelled();
+    const cur = next;
+    const running = forward(cur.buf, cur.rows);
+    // Fill the other buffer while this batch runs.
+    const end = cur.start + cur.count;
+    next = end < jobs ? build(end) : undefined;
+    const out = await running;
+    for (let r = 0; r < cur.count; r++) {
+      const j = cur.start + r;
+      const b = Math.floor(j / grid.total);
+      const diff = base[b] - dot(out, r, target.weights.data, b, perTarget);
+      const score = opts.measure === 'relative' ? diff / Math.abs(base[b]) : diff;
+      scores[j] = score;
+      coverage.add(b, j % grid.total, score);
+    }
+    const elapsed = performance.now() - loopStart;
+    const fraction = end / jobs;
+    const rowsDone = Math.floor(end / rowLen);
+    const now = performance.now();
+    const sendPartial = end === jobs || (rowsDone > rowsSent && now - lastPartial >= PARTIAL_INTERVAL_MS);
+    if (sendPartial) {
+      rowsSent = rowsDone;
+      lastPartial = now;
+    }
+    ctx.progress({
+      fraction,
+      etaMs: (elapsed / end) * (jobs - end),
+      message: `occlusion: ${end}/${jobs} windows`,
+      ...(sendPartial ? { partial: { data: coverage.toArray(), dims: [N, 1, ...size] } } : {}),
+    });
+  }
+
+  const windows: TensorData = { data: scores, dims: [N, 1, ...grid.counts] };
+  return {
+    method: 'occlusion',
+    relevance: { data: coverage.toArray(0), dims: [N, 1, ...size] },
+    targetValue: base,
+    targetTensor: target.tensor,
+    timings: { compileMs: setupMs, runMs: performance.now() - loopStart },
+    extras: {
+      target: target.description,
+      windows,
+      windowRows: grid.starts[0],
+      ...(size.length === 2 ? { windowCols: grid.starts[1] } : {}),
+      units,
+      batch: [B],
+    },
+  };
+}
+
+export const method: RunMethod = {
+  kind: 'run',
+  id: 'occlusion',
+  title: 'Occlusion',
+  family: 'occlusion',
+  summary: 'slide a box over the input, fill it, and map how much the target drops (Zeiler & Fergus)',
+  output: 'map',
+  params: [
+    { name: 'box', label: 'Box (h, w)', kind: 'pair', default: [16, 16], min: 1, help: 'window size per axis; 1-D inputs use one value' },
+    { name: 'stride', label: 'Stride (h, w)', kind: 'pair', default: [8, 8], min: 1, help: 'step per axis; a last window sits flush with the far edge' },
+    { name: 'fill', label: 'Fill', kind: 'text', default: 'value', help: 'value[:V1,…,VC] (grey 0.5 by default) | random | mean | blur[:SIGMA]' },
+    { name: 'units', label: 'Fill units', kind: 'choice', default: 'auto', choices: ['auto', 'pixel', 'tensor'], help: 'value/random fills in 0–1 pixel units (normalised) or tensor units; auto = pixel for images' },
+    { name: 'measure', label: 'Measure', kind: 'choice', default: 'difference', choices: ['difference', 'relative'], help: 'target(original) − target(occluded), or that divided by |target(original)|' },
+    { name: 'seed', label: 'Seed', kind: 'integer', default: 0, min: 0, max: MAX_SEED, help: 'seed of the random fill' },
+    { name: 'batch', label: 'Batch', kind: 'integer', default: 0, min: 0, help: 'windows per forward pass (0 = automatic)' },
+  ],
+  run,
+};
