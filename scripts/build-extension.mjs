@@ -1,0 +1,21 @@
+// Bundles the extension: host (dist/extension.js, vscode external), engine process (dist/engine-process.js,
+// onnxruntime-node external) and webview (dist/webview/main.js + main.css). `--watch` rebuilds on change.
+import * as esbuild from 'esbuild';
+import { rmSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const common = { bundle: true, sourcemap: production ? false : 'linked', minify: production, logLevel: 'info' };
+const builds = [
+  { ...common, entryPoints: ['src/host/extension.ts'], outfile: 'dist/extension.js', platform: 'node', target: 'node20', format: 'cjs', external: ['vscode', 'onnxruntime-node'] },
+  { ...common, entryPoints: ['src/engine-process/main.ts'], outfile: 'dist/engine-process.js', platform: 'node', target: 'node20', format: 'cjs', external: ['onnxruntime-node'] },
+  { ...common, entryPoints: ['webview-ui/main.ts'], outdir: 'dist/webview', platform: 'browser', target: 'chrome114', format: 'iife' },
+];
+rmSync('dist/webview', { recursive: true, force: true });
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  const t0 = Date.now();
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  console.log(`built extension, engine process and webview in ${Date.now() - t0} ms`);
+}

@@ -1,0 +1,147 @@
+/**
+ * FeatureVis extension entry. Activation only registers things; the engine process starts on the first request.
+ */
+const moduleLoadedAt = performance.now();
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import * as vscode from 'vscode';
+import { EngineClient } from './engineClient';
+import { Log, guarded, showError } from './errors';
+import { ModelInspector, type InspectorNode } from './inspector';
+import { OnnxEditorProvider } from './onnxEditor';
+import { showFilters } from './filtersPanel';
+import { IMAGE_EXTENSIONS, VisualizePanel, type PanelContext } from './visualizePanel';
+
+/** Test hook: e2e tests read events (activation time, engine pids) from this file. */
+function marker(event: Record<string, unknown>): void {
+  const file = process.env.FEATUREVIS_E2E_MARKER;
+  if (file) try { fs.appendFileSync(file, JSON.stringify(event) + '\n'); } catch { /* tests only */ }
+}
+
+export function activate(context: vscode.ExtensionContext): { engine: EngineClient; activationMs: number } {
+  const t0 = performance.now();
+  const log = new Log();
+  context.subscriptions.push(log);
+  const cfg = () => vscode.workspace.getConfiguration('featurevis');
+  let lastPid: number | undefined;
+  const engine = new EngineClient({
+    modulePath: path.join(context.extensionPath, 'dist', 'engine-process.js'),
+    settings: () => ({ executionProvider: cfg().get('executionProvider', 'cpu'), threads: cfg().get('threads', 0) || undefined }),
+    log: (l) => {
+      log.line(l);
+      const m = /engine process started \(pid (\d+)\)/.exec(l);
+      if (m && Number(m[1]) !== lastPid) { lastPid = Number(m[1]); marker({ event: 'engine', pid: lastPid }); }
+    },
+    onCrash: (message) => {
+      void vscode.window.showErrorMessage(`FeatureVis: ${message}`, 'Show Log').then((pick) => { if (pick === 'Show Log') log.channel.show(true); });
+    },
+  });
+  context.subscriptions.push({ dispose: () => engine.dispose() });
+
+  const inspector = new ModelInspector(engine, log);
+  context.subscriptions.push(inspector, vscode.window.createTreeView('featurevis.inspector', { treeDataProvider: inspector, showCollapseAll: true }));
+
+  const editor = new OnnxEditorProvider(context.extensionUri, engine, log);
+  editor.onActiveModel = (file) => { if (file) inspector.setEditorModel(file); };
+  context.subscriptions.push(vscode.window.registerCustomEditorProvider(OnnxEditorProvider.viewType, editor, { supportsMultipleEditorsPerDocument: true }));
+
+  const panelContext: PanelContext = {
+    extensionUri: context.extensionUri,
+    engine,
+    log,
+    currentModel: () => inspector.currentModel(),
+    workspaceModels: async () => {
+      const files = await vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 24);
+      return files.map((u) => ({ path: u.fsPath, name: vscode.workspace.asRelativePath(u) })).sort((a, b) => a.name.localeCompare(b.name));
+    },
+  };
+  inspector.onModelChanged = (file, message) => { for (const p of VisualizePanel.panels) void p.modelChanged(file, message); };
+
+  const register = (id: string, what: string, f: (...a: never[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, guarded(log, what, f as (...a: unknown[]) => unknown)));
+
+  register('featurevis.visualize', 'Visualize', async (uri?: vscode.Uri, model?: string) => {
+    let image = uri instanceof vscode.Uri ? uri : undefined;
+    if (!image) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectMany: false, openLabel: 'Visualize',
+        filters: { Images: IMAGE_EXTENSIONS.map((e) => e.slice(1)) },
+        defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+      });
+      image = picked?.[0];
+    }
+    if (!image) return;
+    if (!IMAGE_EXTENSIONS.includes(path.extname(image.fsPath).toLowerCase())) {
+      throw new Error(`${path.basename(image.fsPath)} is not an image FeatureVis reads (${IMAGE_EXTENSIONS.join(', ')})`);
+    }
+    await VisualizePanel.show(panelContext, image, typeof model === 'string' ? model : undefined);
+  });
+  register('featurevis.inspectModel', 'Inspect Model', async (uri?: vscode.Uri) => {
+    if (uri instanceof vscode.Uri) await vscode.commands.executeCommand('vscode.openWith', uri, OnnxEditorProvider.viewType);
+    await vscode.commands.executeCommand('featurevis.inspector.focus');
+  });
+  register('featurevis.showLog', 'Show Log', () => log.channel.show(true));
+  register('featurevis.restartEngine', 'Restart Engine', () => {
+    engine.resetRestarts();
+    engine.kill('SIGTERM');
+    void vscode.window.showInformationMessage('FeatureVis: the engine restarts on the next request.');
+  });
+  register('featurevis.inspector.refresh', 'Refresh', () => inspector.refresh());
+  register('featurevis.inspector.moreUnits', 'Show More Units', (n: InspectorNode) => inspector.moreUnits(n));
+  register('featurevis.useAsTarget', 'Use as Target', async (n?: InspectorNode) => {
+    if (!n || (n.kind !== 'unit' && n.kind !== 'layer')) throw new Error('pick a unit in the FeatureVis inspector');
+    const target = { kind: 'unit' as const, tensor: n.layer.tensor, channel: n.kind === 'unit' ? n.channel : 0 };
+    const panel = VisualizePanel.active ?? [...VisualizePanel.panels].at(-1);
+    if (panel) panel.setTarget(target);
+    else await VisualizePanel.show(panelContext, vscode.Uri.joinPath(context.extensionUri, 'assets', 'samples', 'chelsea.png'), inspector.currentModel(), target);
+  });
+  register('featurevis.showFilters', 'Show Filters', (n?: InspectorNode) => {
+    void n;
+    return showFilters(context.extensionUri, engine, log, inspector.currentModel());
+  });
+
+  context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration('featurevis.executionProvider') || e.affectsConfiguration('featurevis.threads')) {
+      log.line('[host] engine settings changed; restarting the engine on the next request');
+      engine.kill('SIGTERM');
+    }
+  }));
+
+  context.subscriptions.push(vscode.workspace.onDidSaveTextDocument((doc) => runExportOnSave(doc, log)));
+
+  const activationMs = performance.now() - t0;
+  const total = performance.now() - moduleLoadedAt;
+  log.line(`[host] activated in ${activationMs.toFixed(1)} ms (module load + activate ${total.toFixed(1)} ms); the engine starts on first use`);
+  marker({ event: 'activated', ms: activationMs, totalMs: total });
+  return { engine, activationMs };
+}
+
+/** `featurevis.exportCommand` on save of files matching `featurevis.exportOnSave`, trusted workspaces only. */
+function runExportOnSave(doc: vscode.TextDocument, log: Log): void {
+  const cfg = vscode.workspace.getConfiguration('featurevis', doc.uri);
+  const glob = cfg.get<string>('exportOnSave', '').trim();
+  const command = cfg.get<string>('exportCommand', '').trim();
+  if (!glob || !command) return;
+  if (vscode.languages.match({ pattern: glob }, doc) === 0) return;
+  if (!vscode.workspace.isTrusted) {
+    log.line(`[export] not running '${command}': the workspace is not trusted`);
+    return;
+  }
+  const cwd = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
+  log.line(`[export] ${path.basename(doc.uri.fsPath)} saved → running: ${command} (in ${cwd})`);
+  const t0 = Date.now();
+  const child = spawn(command, { cwd, shell: true, env: { ...process.env, FEATUREVIS_SAVED_FILE: doc.uri.fsPath } });
+  const out = (b: Buffer) => { for (const l of b.toString().split(/\r?\n/)) if (l) log.line(`[export] ${l}`); };
+  child.stdout.on('data', out);
+  child.stderr.on('data', out);
+  child.on('error', (e) => void showError(log, 'export command', e));
+  child.on('close', (code) => {
+    log.line(`[export] finished with code ${code} after ${Date.now() - t0} ms`);
+    if (code !== 0) void vscode.window.showWarningMessage(`FeatureVis: the export command failed (code ${code}).`, 'Show Log').then((p) => { if (p) log.channel.show(true); });
+  });
+}
+
+export function deactivate(): void {
+  /* disposables do the work */
+}
