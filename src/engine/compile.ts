@@ -10,6 +10,7 @@ import { emitBackward } from './backward/backward';
 import type { RuleRegistry } from './backward/registry';
 import type { NodeRules, RuleParams } from './backward/types';
 import { encodeModel } from './onnx/codec';
+import { DataType } from './ir/tensor';
 import { FeatureVisError } from './errors';
 
 /** Facts about a node that a method's rule assignment may use. */
@@ -29,8 +30,11 @@ export type GraphPlan =
 
 export const INPUT_NAMES = {
   weight: 'fv_target_weight', eps: 'fv_eps', alpha: 'fv_alpha', beta: 'fv_beta', low: 'fv_low', high: 'fv_high',
+  top: 'fv_top',
 } as const;
 export const RELEVANCE = 'fv_relevance';
+/** For 2-D (batch, classes) targets: each item's arg-max class, so "explain the prediction" needs one run. */
+export const TOP_INDEX = 'fv_top_index';
 
 export interface CompiledGraph {
   bytes: Uint8Array;
@@ -38,6 +42,8 @@ export interface CompiledGraph {
   inputs: string[];
   targetTensor: string;
   relevance: string;
+  /** Output with each item's arg-max class, for 2-D targets. */
+  topIndex?: string;
 }
 
 const WEIGHTED = new Set(['Conv', 'Gemm', 'MatMul']);
@@ -61,7 +67,16 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
   const inShape = b.shapeOf(input);
   const channels = inShape.length >= 2 ? inShape[1] : 1;
   const boundShape = inShape.length >= 3 ? [1, channels, ...inShape.slice(2).map(() => 1)] : [1];
-  const weight = b.addInput(INPUT_NAMES.weight, b.shapeOf(targetTensor));
+  const targetShape = b.shapeOf(targetTensor);
+  let weight = b.addInput(INPUT_NAMES.weight, targetShape);
+  let topIndex: string | undefined;
+  if (targetShape.length === 2) {
+    // weight + fv_top · onehot(argmax): with fv_top = 1 and a zero weighting this explains each item's top class.
+    const top = b.addInput(INPUT_NAMES.top, []);
+    const isMax = b.op('Cast', [b.op('Equal', [targetTensor, b.reduce('ReduceMax', targetTensor, [1], true)])], { to: attr.i(1) });
+    weight = b.add(weight, b.mul(top, isMax));
+    topIndex = b.op('ArgMax', [targetTensor], { axis: attr.i(1), keepdims: attr.i(0) });
+  }
   const params: RuleParams = {
     eps: b.addInput(INPUT_NAMES.eps, []),
     alpha: b.addInput(INPUT_NAMES.alpha, []),
@@ -113,12 +128,16 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
   g.nodes.push({ name: 'fv/relevance_out', op: 'Identity', domain: '', inputs: [relevance], outputs: [RELEVANCE], attrs: new Map() });
   b.addOutput(RELEVANCE);
   b.addOutput(targetTensor);
+  if (topIndex) {
+    g.nodes.push({ name: 'fv/top_out', op: 'Identity', domain: '', inputs: [topIndex], outputs: [TOP_INDEX], attrs: new Map() });
+    b.addOutput(TOP_INDEX, DataType.INT64);
+  }
   // ONNX requires graph inputs to be used; unused hyper-parameter inputs are fed anyway, so keep them referenced.
   const used = new Set(g.nodes.flatMap((n) => n.inputs));
   const extra = Object.values(INPUT_NAMES).filter((n) => used.has(n));
   g.inputs = g.inputs.filter((i) => !Object.values(INPUT_NAMES).includes(i.name as never) || used.has(i.name));
   const compiled: Model = { ...model, opsets: liftOpset(model), graph: g };
-  return { bytes: encodeModel(compiled), inputs: extra, targetTensor, relevance: RELEVANCE };
+  return { bytes: encodeModel(compiled), inputs: extra, targetTensor, relevance: RELEVANCE, topIndex: topIndex ? TOP_INDEX : undefined };
 }
 
 function liftOpset(model: Model) {

@@ -14,6 +14,7 @@ import { FeatureVisError, invalidInput, invalidParams } from './errors';
 import { resolveTarget, logitsTensor } from './targets';
 import { defaultCamLayer, findCamHead, INPUT_NAMES } from './compile';
 import { pixelBounds } from './preprocess';
+import { DataType } from './ir/tensor';
 import { nodesBetween } from './backward/backward';
 import { defaultRegistry } from './backward/registry';
 
@@ -144,8 +145,12 @@ export class Engine {
     const { model, input } = req;
     const dims = input.dims;
     const base = await model.prepare(dims, false);
-    const targetSpec = req.target ?? (await this.topClassTarget(model, input));
+    // Without a target, 2-D outputs explain each item's top class inside the same run (fv_top); others need a forward.
+    const logits = logitsTensor(base.graph);
+    const topInGraph = !req.target && base.shapes.get(logits)?.length === 2;
+    const targetSpec = req.target ?? (topInGraph ? { kind: 'class' as const, index: 0 } : await this.topClassTarget(model, input));
     const target = resolveTarget(targetSpec, base.graph, base.shapes, model.labels);
+    if (topInGraph) target.weights.data.fill(0);
     const { plan, key } = m.plan(params, { defaultLayer: () => defaultCamLayer(base.graph, base.shapes, target.tensor) });
     if (plan.kind === 'grad-cam' && !base.shapes.has(plan.layer)) {
       throw invalidParams(`no tensor named '${plan.layer}' in this model; list tensors with 'featurevis layers'`);
@@ -174,17 +179,24 @@ export class Engine {
       [INPUT_NAMES.beta]: () => scalar(Number(params.beta ?? 0)),
       [INPUT_NAMES.low]: () => boundTensor(params.low, bounds.low),
       [INPUT_NAMES.high]: () => boundTensor(params.high, bounds.high),
+      [INPUT_NAMES.top]: () => scalar(topInGraph ? 1 : 0),
     };
     for (const name of cs.compiled.inputs) feeds[name] = values[name]();
     const t0 = performance.now();
-    const out = await cs.session.run(feeds, [cs.compiled.relevance, cs.compiled.targetTensor]);
+    const fetches = [cs.compiled.relevance, cs.compiled.targetTensor, ...(topInGraph && cs.compiled.topIndex ? [cs.compiled.topIndex] : [])];
+    const out = await cs.session.run(feeds, fetches);
     const runMs = performance.now() - t0;
     const rel = out[cs.compiled.relevance];
     const tgt = out[cs.compiled.targetTensor];
     const relevance = { data: Float32Array.from(rel.data as Float32Array), dims: [...rel.dims].map(Number) };
+    if (topInGraph) {
+      const top = Array.from(out[cs.compiled.topIndex!].data as BigInt64Array, Number);
+      const k = target.weights.dims[1];
+      top.forEach((c, i) => (target.weights.data[i * k + c] = 1));
+      target.description = `class ${top.map((c) => (model.labels?.[c] ? `${c} (${model.labels[c]})` : String(c))).join(', ')}`;
+    }
     const targetValue = perItemDot(tgt.data as Float32Array, target.weights.data, dims[0]);
-    rel.dispose();
-    tgt.dispose();
+    for (const t of Object.values(out)) t.dispose();
     return {
       method: m.id, relevance, targetValue, targetTensor: target.tensor,
       timings: { compileMs: cs.compileMs, runMs },
@@ -234,9 +246,9 @@ export class Engine {
     const g = model.model.graph;
     const out: LayerInfo[] = [];
     for (const n of g.nodes) {
-      if (n.op === 'Constant' || n.op === 'Shape' || n.op === 'Gather' || n.op === 'Unsqueeze' && !probe.elemTypes.get(n.outputs[0])) continue;
       const o = n.outputs[0];
-      if (!o || probe.elemTypes.get(o) !== 1) continue;
+      // Shape arithmetic (int64) and constants are not layers a user would explain or target.
+      if (!o || n.op === 'Constant' || probe.elemTypes.get(o) !== DataType.FLOAT) continue;
       const params = n.inputs.filter((i) => g.initializers.has(i)).reduce((a, i) => a + g.initializers.get(i)!.size, 0);
       out.push({ tensor: o, node: n.name, op: n.op, shape: probe.shapes.get(o) ?? [], params });
     }

@@ -132,11 +132,11 @@ export class GraphBuilder {
     return signals.length === 1 ? signals[0] : this.op('Sum', signals);
   }
 
-  addOutput(name: string, elemType = DataType.FLOAT): void {
+  addOutput(name: string, elemType: number = DataType.FLOAT): void {
     if (!this.graph.outputs.some((o) => o.name === name)) this.graph.outputs.push({ name, elemType });
   }
 
-  addInput(name: string, dims: number[], elemType = DataType.FLOAT): string {
+  addInput(name: string, dims: number[], elemType: number = DataType.FLOAT): string {
     this.graph.inputs.push({ name, elemType, dims });
     this.shapes.set(name, dims);
     return name;

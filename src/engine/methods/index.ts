@@ -15,6 +15,7 @@ import { method as guidedGradCam } from './guided-grad-cam';
 import { method as occlusion } from './occlusion';
 import { method as activationMax } from './activation-max';
 import { method as invert } from './invert';
+import { method as patchReplace } from './patch-replace';
 
 export class MethodRegistry {
   private readonly methods = new Map<string, Method>();
@@ -39,5 +40,5 @@ export class MethodRegistry {
 export const methods = new MethodRegistry([
   gradient, inputXGradient, deconvnet, guidedBackprop, lrpEpsilon, lrpAlphaBeta, lrpComposite, ruleGrid, cam, gradCam, guidedGradCam,
   activationMax, occlusion,
-  invert,
+  invert, patchReplace,
 ]);
