@@ -14,6 +14,7 @@ import { REDUCTIONS, COLOR_MAPS, type ColorMapName, type Reduction } from '../pr
 import { parseArgs, num, required, str, type Args } from './args';
 import { checkOutPath, loadInput, writeResult } from './io';
 import type { LoadedModel } from '../engine/model';
+import { reconstruct } from './reconstruct';
 
 const HELP = `featurevis — explain CNN decisions (ONNX models; default: embedded EfficientNet-Lite0 ImageNet classifier)
 
@@ -24,6 +25,10 @@ const HELP = `featurevis — explain CNN decisions (ONNX models; default: embedd
   featurevis explain [--model M] --input I --method NAME [--target T] [--layer TENSOR]
                      [--eps E] [--alpha A --beta B] [--<param> V ...] --out out.npy|out.png
                      [--reduce sum|abs-sum|max-abs] [--colormap signed|heat|gray] [--repeat N]
+  featurevis reconstruct [--model M] --method activation-max --target T [--size H,W] [--steps N] [--lr L]
+                     [--optimizer adam|sgd] [--lp-weight W --lp-alpha A] [--tv-weight W --tv-beta B] [--fourier]
+                     [--decorrelate] [--transforms] [--units 0-7] [--seed S] --out out.npy|out.png
+  featurevis reconstruct --method invert --input I --layer TENSOR [...] --out out.npy|out.png
 
   Inputs: a PNG/JPEG (decoded, resized, normalised as the model needs: built in for the default model, a sidecar
   MODEL.json otherwise), several comma-separated images (a batch), or a preprocessed NCHW float32 .npy.
@@ -73,6 +78,7 @@ export const COMMANDS: Record<string, Command> = {
     });
   },
   explain: async (engine, args) => explain(engine, args),
+  reconstruct: async (engine, args) => reconstruct(engine, args),
   demo: async (engine, args) => {
     const outDir = str(args, 'out-dir') ?? 'featurevis-demo';
     fs.mkdirSync(outDir, { recursive: true });

@@ -184,3 +184,41 @@ test('invert: the first conv of the default model on chelsea reaches normalised 
   await assert.rejects(engine.explain({ model, input, method: 'invert', target: { kind: 'class', index: 0 }, params: { layer: 'missing', steps: 2 } }), /no tensor named 'missing'/);
   await assert.rejects(engine.explain({ model, input, method: 'invert', target: { kind: 'class', index: 0 }, params: { steps: 2 } }), /needs --layer/);
 });
+
+test('patch-replace: k = 1 at the first layer rebuilds a database image exactly; cache reused and invalidated', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const { loadImageFile } = await import('../../src/engine/preprocess');
+  const images = path.join(FIXTURES, 'reconstruct', 'images');
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-patch-'));
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-db-'));
+  for (const f of fs.readdirSync(images).slice(0, 8)) fs.copyFileSync(path.join(images, f), path.join(folder, f));
+  fs.writeFileSync(path.join(folder, 'notes.txt'), 'not an image');
+  fs.writeFileSync(path.join(folder, 'broken.png'), 'not a png either');
+  try {
+    const model = engine.open(CONVNET);
+    const query = fs.readdirSync(folder).filter((f) => f.endsWith('.png') && f !== 'broken.png')[3];
+    const input = loadImageFile(path.join(folder, query), model.preprocessing());
+    const params = { layer: '/conv1/Conv_output_0', database: folder, k: 1, 'cache-dir': cacheDir };
+    const r = await engine.explain({ model, input, method: 'patch-replace', target: { kind: 'class', index: 0 }, params });
+    assert.match(String(r.extras!.note), /skipped notes\.txt/);
+    assert.match(String(r.extras!.note), /skipped broken\.png/);
+    assert.equal(r.extras!.receptive_field, '3×3 px, stride 1×1, offset -1,-1');
+    let maxErr = 0;
+    for (let i = 0; i < input.data.length; i++) maxErr = Math.max(maxErr, Math.abs(r.relevance.data[i] - input.data[i]));
+    assert.ok(maxErr < 1e-5, `max pixel error ${maxErr}`);
+    assert.equal(r.extras!.cached, 'no');
+    const again = await engine.explain({ model, input, method: 'patch-replace', target: { kind: 'class', index: 0 }, params: { ...params, k: 3 } });
+    assert.equal(again.extras!.cached, 'yes');
+    fs.copyFileSync(path.join(images, fs.readdirSync(images)[10]), path.join(folder, 'added.png'));
+    const third = await engine.explain({ model, input, method: 'patch-replace', target: { kind: 'class', index: 0 }, params });
+    assert.equal(third.extras!.cached, 'no');
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-empty-'));
+    await assert.rejects(engine.explain({ model, input, method: 'patch-replace', target: { kind: 'class', index: 0 }, params: { ...params, database: empty } }), /no PNG or JPEG images/);
+    await assert.rejects(engine.explain({ model, input, method: 'patch-replace', target: { kind: 'class', index: 0 }, params: { ...params, database: path.join(folder, 'nope') } }), /cannot read the image folder/);
+    fs.rmSync(empty, { recursive: true });
+  } finally {
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+});
