@@ -840,7 +840,10 @@ def sanity(name, model, x, strict_pool):
                 print(f"  note: {n}: {pos:.0%} of ReLU inputs positive")
 
 
-def make_fixture(name, zennit_only=False):
+TENSORS_SEEN = {}  # module name -> ONNX tensor name of the fixture being built
+
+
+def make_fixture(name):
     cls, seed, opset, keep_bn, dyn, spec, extra = FIXTURES[name]
     model, x = build(cls, seed)
     sanity(name, model, x, any(c["method"] in ("deconvnet",) for c in spec()))
@@ -855,15 +858,20 @@ def make_fixture(name, zennit_only=False):
     modules = sorted({c["target"]["module"] for c in cases} | {c["params"]["layer"] for c in cases
                                                                 if "layer" in c["params"]} | set(extra))
     tensors = {mod: onnx_name(onnx_model, mod) for mod in modules}
+    TENSORS_SEEN.clear()
+    TENSORS_SEEN.update(tensors)
     with torch.no_grad():
         got = run_capture(model, x, [k for k in tensors if k != "logits"])
     ort_check(os.path.join(d, "model.onnx"), x, {tensors[k]: got[k] for k in tensors})
 
     g = torch.Generator().manual_seed(seed + 2000)
+    weight_files = {}
     records = []
     for c in cases:
         t = dict(c["target"])
-        if "weights" in t:
+        if "weights" in t and t["weights"] in weight_files:  # one file, one weighting, shared by its cases
+            t["weights_array"] = weight_files[t["weights"]]
+        elif "weights" in t:
             shape = got[t["module"]].shape
             if t["module"] == "logits":
                 w = torch.randn(shape, generator=g)
@@ -872,6 +880,7 @@ def make_fixture(name, zennit_only=False):
                 w[:, 2, shape[2] // 2, shape[3] // 3] = 1
             t["weights_array"] = w.numpy().astype(np.float32)
             np.save(os.path.join(d, t["weights"]), t["weights_array"])
+            weight_files[t["weights"]] = t["weights_array"]
         params = dict(c["params"])
         if "layer" in params:
             params["layer_module"] = params["layer"]
@@ -948,7 +957,33 @@ def self_checks(name, model, x, records, d):
         assert np.abs(a - b).max() <= 1e-4 * np.abs(b).max(), np.abs(a - b).max()
         # alpha=1, beta=0 without biases is z+; on a ReLU net after the first layer inputs are >= 0
         print("  self-checks: conservation and LRP-eps(1e-9) == input x gradient passed")
-    # relevance sum never exceeds ... (informative only); epsilon rules conserve up to bias/eps absorption
+    # every gradient reference against a float64 central difference along a random direction, using the
+    # target weighting as saved on disk (catches a reference computed with other weights than the file's)
+    m64 = prepare(model, "gradient", {}, torch.float64)
+    gen = torch.Generator().manual_seed(7)
+    for r in records:
+        if r["method"] != "gradient":
+            continue
+        t = r["target"]
+        mod = {v: k for k, v in TENSORS_SEEN.items()}[t["tensor"]]
+        tgt = {"module": mod}
+        if "class" in t:
+            tgt["class"] = t["class"]
+        elif "channel" in t:
+            tgt["channel"] = t["channel"]
+        else:
+            tgt["weights_array"] = np.load(os.path.join(d, t["weights"]))
+        v = torch.randn(x.shape, generator=gen, dtype=torch.float64)
+        h = 1e-6
+
+        def S(xx):
+            with torch.no_grad():
+                T = run_capture(m64, xx, [mod])[mod]
+            return (weighting(tgt, T) * T).flatten(1).sum(1)
+        fd = (S(x.double() + h * v) - S(x.double() - h * v)) / (2 * h)
+        an = (torch.from_numpy(load(r)) * v).flatten(1).sum(1)
+        assert torch.allclose(fd, an, rtol=1e-4, atol=1e-6 * an.abs().max().item()), (r["ref"], fd, an)
+    print("  self-checks: gradient references match central differences")
     for r in records:
         if r["method"] == "guided-grad-cam":
             gb = next(q for q in records if q["method"] == "guided-backprop" and q["target"] == r["target"])
