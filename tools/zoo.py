@@ -15,7 +15,6 @@ graph is checked); onnxruntime is optional (if importable, the exported logits a
 import argparse
 import copy
 import inspect
-import json
 import os
 import sys
 import time
