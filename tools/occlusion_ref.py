@@ -273,5 +273,64 @@ def main():
         json.dump(manifest, f, indent=1)
 
 
+
+# ---- benchmark peer (bench/occlusion.ts): Captum's Occlusion on torchvision VGG-16 / ResNet-50 ---------------------
+
+def _bench_model(name):
+    import torch
+    import torchvision
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, name)(weights=None).eval()
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+    return model
+
+
+def bench_export(name, path):
+    """Random-weight torchvision model to ONNX (opset 13, dynamic batch), as bench/occlusion.ts expects."""
+    import torch
+    model = _bench_model(name)
+    torch.onnx.export(model, torch.randn(1, 3, 224, 224), path, input_names=["input"], output_names=["logits"],
+                      opset_version=13, dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, dynamo=False)
+
+
+def bench_captum(name, threads, box, stride, batches):
+    """Tunes perturbations_per_eval as PyTorch's best batched forward size, then times one Occlusion run."""
+    import time
+    import torch
+    from captum.attr import Occlusion
+    torch.set_num_threads(threads)
+    model = _bench_model(name)
+    x = torch.rand(1, 3, 224, 224)
+    best = None
+    fwd = {}
+    with torch.no_grad():
+        for b in batches:
+            xb = x.repeat(b, 1, 1, 1)
+            model(xb)
+            t0 = time.perf_counter()
+            model(xb)
+            ms = (time.perf_counter() - t0) * 1000 / b
+            fwd[b] = ms
+            if best is None or ms < fwd[best]:
+                best = b
+        occ = Occlusion(model)
+        t0 = time.perf_counter()
+        occ.attribute(x, sliding_window_shapes=(3, box, box), strides=(3, stride, stride), baselines=0.0, target=0,
+                      perturbations_per_eval=best)
+        ms = (time.perf_counter() - t0) * 1000
+    print(json.dumps({"model": name, "occlusion_ms": ms, "perturbations_per_eval": best, "forward_ms_per_image": fwd,
+                      "torch": torch.__version__}))
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+    if len(sys.argv) > 1 and sys.argv[1] == "export":
+        bench_export(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) > 1 and sys.argv[1] == "captum":
+        bench_captum(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]),
+                     [int(b) for b in sys.argv[6].split(",")])
+    else:
+        main()
