@@ -20,7 +20,11 @@ export interface NodeFacts {
 }
 
 export type GraphPlan =
-  | { kind: 'backward'; rulesFor: (node: Node, facts: NodeFacts) => NodeRules; betaIsZero: boolean; timesInput: boolean }
+  | {
+    kind: 'backward'; rulesFor: (node: Node, facts: NodeFacts) => NodeRules; betaIsZero: boolean; timesInput: boolean;
+    /** LRP rules on some layer: BatchNorm is then folded into its Conv (one affine layer for the rules). */
+    lrp?: boolean;
+  }
   | { kind: 'cam' }
   | { kind: 'grad-cam'; layer: string; guided: boolean }
   /** Reconstruction: gradient of ½‖target − fv_target_weight‖² w.r.t. the input (feature inversion). */

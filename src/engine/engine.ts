@@ -158,7 +158,7 @@ export class Engine {
     if (plan.kind === 'backward' && !dependsOnInput(base, model.inputName, target.tensor)) {
       throw invalidParams(`the target tensor '${target.tensor}' does not depend on the input`);
     }
-    const foldBN = plan.kind === 'backward' && m.family === 'deconvolution' && !['gradient', 'input-x-gradient', 'deconvnet', 'guided-backprop'].includes(m.id);
+    const foldBN = plan.kind === 'backward' && plan.lrp === true;
     const cs = await model.compiledSession(key, plan, target.tensor, dims, foldBN);
     const feeds: Record<string, ort.Tensor> = {
       [model.inputName]: new ort.Tensor('float32', input.data, dims),

@@ -106,9 +106,6 @@ export class LoadedModel {
     }
     try {
       const model = loadModelFile(file);
-      if (model.graph.nodes.some((n) => n.domain !== '' && n.domain !== 'ai.onnx')) {
-        // Custom-domain ops may still run forward; explanations through them report UnsupportedOp.
-      }
       return new LoadedModel(path.resolve(file), model, bytes, settings);
     } catch (e) {
       if (e instanceof FeatureVisError) throw e;

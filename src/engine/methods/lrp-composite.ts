@@ -23,6 +23,6 @@ export const method: CompiledMethod = {
       else if (node.op === 'Conv') linear = 'alphabeta';
       return { activation: 'pass', linear };
     };
-    return { plan: { kind: 'backward', rulesFor, betaIsZero, timesInput: false }, key: `lrp-composite|b0=${betaIsZero}` };
+    return { plan: { kind: 'backward', rulesFor, betaIsZero, timesInput: false, lrp: true }, key: `lrp-composite|b0=${betaIsZero}` };
   },
 };

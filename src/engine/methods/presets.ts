@@ -38,7 +38,7 @@ export function preset(id: string, title: string, summary: string, activation: A
     plan: (p: ParamValues) => {
       const betaIsZero = linear === 'alphabeta' && Number(p.beta ?? 0) === 0;
       return {
-        plan: { kind: 'backward', rulesFor: uniform(activation, linear), betaIsZero, timesInput },
+        plan: { kind: 'backward', rulesFor: uniform(activation, linear), betaIsZero, timesInput, lrp: linear !== 'gradient' },
         key: `${id}|b0=${betaIsZero}`,
       };
     },

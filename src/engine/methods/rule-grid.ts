@@ -24,6 +24,6 @@ export const method: CompiledMethod = {
     if (!LINEAR_RULES.includes(linear)) throw invalidParams(`unknown linear rule '${linear}' (use ${LINEAR_RULES.join(', ')})`);
     if (relu === 'pass' && linear === 'gradient') throw invalidParams('the pass ReLU rule needs an LRP linear rule');
     const betaIsZero = Number(p.beta ?? 0) === 0;
-    return { plan: { kind: 'backward', rulesFor: uniform(relu, linear), betaIsZero, timesInput: false }, key: `grid|${relu}|${linear}|b0=${betaIsZero}` };
+    return { plan: { kind: 'backward', rulesFor: uniform(relu, linear), betaIsZero, timesInput: false, lrp: linear !== 'gradient' }, key: `grid|${relu}|${linear}|b0=${betaIsZero}` };
   },
 };

@@ -16,5 +16,6 @@ export const rule = reluLike('Clip', (ctx) => {
     const upper = b.mask('Less', y, b.scalar(max));
     m = m ? b.mul(m, upper) : upper;
   }
-  return m ?? b.op('Sign', [b.add(b.mul(y, b.scalar(0)), b.scalar(1))]);
+  // Without bounds Clip is the identity.
+  return m ?? b.scalar(1);
 });
