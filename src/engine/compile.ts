@@ -4,7 +4,7 @@
  * every class, unit and slider position.
  */
 import { GraphBuilder } from './ir/builder';
-import { attr, cloneGraph, dataInputs, type Graph, type Model, type Node } from './ir/graph';
+import { attr, cloneGraph, dataInputs, defaultOpset, type Graph, type Model, type Node } from './ir/graph';
 import { COMPILED_OPSET } from './ir/canonicalize';
 import { emitBackward } from './backward/backward';
 import type { RuleRegistry } from './backward/registry';
@@ -66,7 +66,7 @@ export function firstLinearNodes(g: Graph, input: string): Set<Node> {
 export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, number[]>, registry: RuleRegistry,
   plan: GraphPlan, targetTensor: string): CompiledGraph {
   const g = cloneGraph(prepared);
-  const b = new GraphBuilder(g, COMPILED_OPSET, new Map(shapes));
+  const b = new GraphBuilder(g, Math.max(defaultOpset(model), COMPILED_OPSET), new Map(shapes));
   const input = dataInputs(g)[0].name;
   const inShape = b.shapeOf(input);
   const channels = inShape.length >= 2 ? inShape[1] : 1;
