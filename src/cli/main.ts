@@ -151,6 +151,9 @@ async function explain(engine: Engine, args: Args): Promise<void> {
   const input = loadInput(required(args, 'input', 'an image or .npy'), model);
   const target = targetFrom(args, model);
   const params = paramsFromFlags(method.params, args);
+  // A .npy input is already in the model's tensor units (occlusion colours, bounds); images are in pixel units.
+  const inputSpec = str(args, 'input') ?? '';
+  if (method.params.some((p) => p.name === 'units') && params.units === undefined && inputSpec.toLowerCase().endsWith('.npy')) params.units = 'tensor';
   withDefaults(method, params);
   const repeat = num(args, 'repeat') ?? 0;
   const request = { model, input, method: methodId, params, target };

@@ -87,6 +87,14 @@ export class Engine {
     return model;
   }
 
+  /** Releases a model's sessions and forgets it (the next open reads the file again). */
+  async close(file: string): Promise<void> {
+    const resolved = path.resolve(file);
+    const cached = this.models.get(resolved);
+    this.models.delete(resolved);
+    if (cached) await cached.model.dispose();
+  }
+
   async forward(model: LoadedModel, input: TensorData): Promise<Record<string, TensorData>> {
     checkInput(model, input);
     const session = await model.forwardSession();

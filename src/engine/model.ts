@@ -2,7 +2,6 @@
  * A model opened by the engine: the decoded graph, its sidecar (labels, preprocessing), and caches of the
  * per-input-shape preparation (probe, folded graph) and of compiled explanation sessions.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadModelFile } from './onnx/load';
@@ -31,34 +30,45 @@ export interface CompiledSession {
   session: ort.InferenceSession;
   compiled: CompiledGraph;
   compileMs: number;
+  /** Size of the serialized graph, weights included (what the session holds in memory, roughly). */
+  graphBytes: number;
 }
 
-/** Small LRU so a panel comparing methods keeps its sessions warm without holding every one ever built. */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly limit: number, private readonly onEvict?: (v: V) => void) {}
-  get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
+/**
+ * LRU of compiled sessions, bounded by count and by the size of their graphs (weights included), so a panel
+ * comparing methods keeps its sessions warm without holding every VGG-sized graph ever built.
+ */
+class SessionCache {
+  private readonly map = new Map<string, { value: Promise<CompiledSession>; bytes: number }>();
+  constructor(private readonly maxEntries: number, private readonly maxBytes: number) {}
+  get(key: string): Promise<CompiledSession> | undefined {
+    const e = this.map.get(key);
+    if (e) {
       this.map.delete(key);
-      this.map.set(key, v);
+      this.map.set(key, e);
     }
-    return v;
+    return e?.value;
   }
-  set(key: string, v: V): void {
-    this.map.delete(key);
-    this.map.set(key, v);
-    while (this.map.size > this.limit) {
-      const [k, old] = this.map.entries().next().value as [string, V];
+  set(key: string, value: Promise<CompiledSession>): void {
+    const entry = { value, bytes: 0 };
+    this.map.set(key, entry);
+    value.then((s) => {
+      entry.bytes = s.graphBytes;
+      this.evict();
+    }, () => this.map.get(key) === entry && this.map.delete(key));
+    this.evict();
+  }
+  private evict(): void {
+    let total = [...this.map.values()].reduce((a, e) => a + e.bytes, 0);
+    for (const [k, e] of this.map) {
+      if (this.map.size <= 1 || (this.map.size <= this.maxEntries && total <= this.maxBytes)) break;
       this.map.delete(k);
-      this.onEvict?.(old);
+      total -= e.bytes;
+      void e.value.then((s) => s.session.release()).catch(() => undefined);
     }
-  }
-  delete(key: string): void {
-    this.map.delete(key);
   }
   clear(): void {
-    for (const v of this.map.values()) this.onEvict?.(v);
+    for (const e of this.map.values()) void e.value.then((s) => s.session.release()).catch(() => undefined);
     this.map.clear();
   }
 }
@@ -79,9 +89,9 @@ export class LoadedModel {
   private forward?: Promise<ort.InferenceSession>;
   private readonly probes = new Map<string, Promise<ProbeResult>>();
   private readonly prepared = new Map<string, Promise<Prepared>>();
-  private readonly sessions: Lru<Promise<CompiledSession>>;
+  private readonly sessions = new SessionCache(6, 2 * 1024 ** 3);
 
-  private constructor(readonly path: string, readonly model: Model, private readonly bytes: Uint8Array, readonly settings: SessionSettings) {
+  private constructor(readonly path: string, readonly model: Model, readonly settings: SessionSettings) {
     this.sidecar = readSidecar(path);
     const inputs = dataInputs(model.graph);
     if (inputs.length === 0) throw new FeatureVisError('ModelLoadFailed', `${path} has no data input`);
@@ -94,19 +104,12 @@ export class LoadedModel {
     }
     this.inputName = input.name;
     this.inputDims = input.dims;
-    this.sessions = new Lru(6, (p) => void p.then((s) => s.session.release()).catch(() => undefined));
   }
 
   static open(file: string, settings: SessionSettings = {}): LoadedModel {
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(file);
-    } catch (e) {
-      throw new FeatureVisError('ModelLoadFailed', `cannot read model ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
     try {
       const model = loadModelFile(file);
-      return new LoadedModel(path.resolve(file), model, bytes, settings);
+      return new LoadedModel(path.resolve(file), model, settings);
     } catch (e) {
       if (e instanceof FeatureVisError) throw e;
       if (e instanceof OnnxFormatError || e instanceof UnsupportedModelError) throw new FeatureVisError('ModelLoadFailed', e.message);
@@ -140,7 +143,8 @@ export class LoadedModel {
   }
 
   forwardSession(): Promise<ort.InferenceSession> {
-    this.forward ??= ort.InferenceSession.create(this.bytes, sessionOptions(this.settings)).catch((e) => {
+    // From the path, so onnxruntime resolves external data itself and no second copy of the bytes is kept here.
+    this.forward ??= ort.InferenceSession.create(this.path, sessionOptions(this.settings)).catch((e) => {
       this.forward = undefined;
       throw new FeatureVisError('ModelLoadFailed', `onnxruntime could not load ${path.basename(this.path)}: ${(e as Error).message}`);
     });
@@ -211,10 +215,10 @@ export class LoadedModel {
         } catch (e) {
           throw new FeatureVisError('Internal', `onnxruntime rejected the compiled explanation graph: ${(e as Error).message.split('\n')[0]}`);
         }
-        return { session, compiled, compileMs: performance.now() - t0 };
+        // The serialized graph (weights included) is onnxruntime's now; keep only the names.
+        return { session, compiled: { ...compiled, bytes: new Uint8Array(0) }, compileMs: performance.now() - t0, graphBytes: compiled.bytes.byteLength };
       })();
       this.sessions.set(key, s);
-      s.catch(() => this.sessions.delete(key));
     }
     return s;
   }

@@ -52,6 +52,7 @@ for (const arch of archs) {
           assert.ok(err <= tol, `relative L2 error ${err.toExponential(2)} > ${tol.toExponential(1)}`);
         });
       }
+      await engine.close(fx.model);
     });
   }
 }

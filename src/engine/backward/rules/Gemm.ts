@@ -29,7 +29,8 @@ export const rule: OpRule = {
         // δA' = α·δ·B'ᵀ; B' = transB ? Bᵀ : B, so B'ᵀ = transB ? B : Bᵀ.
         const wMod = modifiedWeight(b, bName, weight, w);
         const t = b.graph.initializers.get(wMod)!;
-        const m = transformedConstant(b, wMod, `gemmT${transB}a${alpha}`, t, (v) => {
+        // PyTorch's Linear (transB = 1, α = 1) needs no copy: B itself is B'ᵀ.
+        const m = transB && alpha === 1 ? wMod : transformedConstant(b, wMod, `gemmT${transB}a${alpha}`, t, (v) => {
           if (transB) return { dims: [rows, cols], data: v.map((x) => x * alpha) };
           const out = new Float32Array(v.length);
           for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = v[i * cols + j] * alpha;
