@@ -17,7 +17,6 @@ const num = (v: Long | undefined | null): number => (v == null ? 0 : typeof v ==
 export type ExternalDataReader = (location: string, offset: number, length: number | undefined) => Uint8Array;
 
 // The decoded protobuf objects are untyped; these aliases keep the conversion code readable.
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type P = any;
 
 export function decodeModel(bytes: Uint8Array, readExternal?: ExternalDataReader): Model {
