@@ -44,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
 
   const editor = new OnnxEditorProvider(context.extensionUri, engine, log);
   editor.onActiveModel = (file) => { if (file) inspector.setEditorModel(file); };
+  editor.onClosed = (file) => { if (inspector.currentModel() === file) inspector.setEditorModel(undefined); };
   context.subscriptions.push(vscode.window.registerCustomEditorProvider(OnnxEditorProvider.viewType, editor, { supportsMultipleEditorsPerDocument: true }));
 
   const panelContext: PanelContext = {
@@ -77,6 +78,9 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
     }
     await VisualizePanel.show(panelContext, image, typeof model === 'string' ? model : undefined);
   });
+  // Explorer context-menu twins: menus show no category, so these carry "FeatureVis: " in their titles.
+  register('featurevis.visualizeFile', 'Visualize', (uri?: vscode.Uri) => vscode.commands.executeCommand('featurevis.visualize', uri));
+  register('featurevis.inspectModelFile', 'Inspect Model', (uri?: vscode.Uri) => vscode.commands.executeCommand('featurevis.inspectModel', uri));
   register('featurevis.inspectModel', 'Inspect Model', async (uri?: vscode.Uri) => {
     if (uri instanceof vscode.Uri) await vscode.commands.executeCommand('vscode.openWith', uri, OnnxEditorProvider.viewType);
     await vscode.commands.executeCommand('featurevis.inspector.focus');

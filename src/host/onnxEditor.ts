@@ -10,6 +10,9 @@ export class OnnxEditorProvider implements vscode.CustomReadonlyEditorProvider {
   static readonly viewType = 'featurevis.onnxPreview';
   /** The model of the active .onnx editor (the inspector follows it). */
   onActiveModel?: (file: string | undefined) => void;
+  /** The last editor of a model closed. */
+  onClosed?: (file: string) => void;
+  private readonly open = new Map<string, number>();
   private active?: string;
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly engine: EngineClient, private readonly log: Log) {}
@@ -41,6 +44,7 @@ export class OnnxEditorProvider implements vscode.CustomReadonlyEditorProvider {
       else if (this.active === file) this.active = undefined;
       this.onActiveModel?.(this.active);
     };
+    this.open.set(file, (this.open.get(file) ?? 0) + 1);
     setActive(panel.active);
     const subs = [
       panel.onDidChangeViewState((e) => setActive(e.webviewPanel.active)),
@@ -59,6 +63,9 @@ export class OnnxEditorProvider implements vscode.CustomReadonlyEditorProvider {
     const again = () => { clearTimeout(t); t = setTimeout(() => void load(), 300); };
     watcher.onDidChange(again);
     watcher.onDidCreate(again);
-    panel.onDidDispose(() => { setActive(false); watcher.dispose(); subs.forEach((s) => s.dispose()); });
+    panel.onDidDispose(() => {
+      setActive(false);
+      const n = (this.open.get(file) ?? 1) - 1;
+      if (n > 0) this.open.set(file, n); else { this.open.delete(file); this.onClosed?.(file); } watcher.dispose(); subs.forEach((s) => s.dispose()); });
   }
 }

@@ -1,0 +1,267 @@
+// FeatureVis end-to-end tests in a real VS Code (code-server 4.100.3) driven by playwright-core + Debian's
+// Chromium; adapted from ../shared/vscode-e2e/e2e.test.mjs. Run: npm run test:e2e (after npm run test:e2e:setup).
+// Env (set by run.sh from $E2E_HOME/env.sh): CODE_SERVER, CS_NODE, PW, VSIX; E2E_OUT (default test/e2e/out).
+import { test as nodeTest, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const repo = path.resolve(here, '../..');
+const CODE_SERVER = process.env.CODE_SERVER;
+const CS_NODE = process.env.CS_NODE || process.execPath;
+const VSIX = process.env.VSIX || path.join(repo, 'featurevis.vsix');
+const OUT = process.env.E2E_OUT || path.join(here, 'out');
+const require = createRequire(import.meta.url);
+const { chromium } = require(process.env.PW || 'playwright-core');
+const EXT_ID = 'featurevis.featurevis';
+
+const t0 = Date.now();
+const lap = (what) => console.log(`[e2e +${((Date.now() - t0) / 1000).toFixed(2)}s] ${what}`);
+let server, browser, page, base, root, marker;
+const shot = (name) => page.screenshot({ path: path.join(OUT, `${name}.png`) });
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
+    s.on('error', rej);
+  });
+}
+
+async function waitFor(fn, what, timeoutMs = 60000, everyMs = 100) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try { const v = await fn(); if (v) return v; } catch (e) { last = e; }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${last.message})` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+const markerEvents = () => (fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+
+before(async () => {
+  assert.ok(CODE_SERVER && fs.existsSync(CODE_SERVER), 'CODE_SERVER not set: run through test/e2e/run.sh after npm run test:e2e:setup');
+  fs.mkdirSync(OUT, { recursive: true });
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-e2e-'));
+  const dataDir = path.join(root, 'data'), extDir = path.join(root, 'ext'), ws = path.join(root, 'ws');
+  marker = path.join(root, 'marker.jsonl');
+  fs.mkdirSync(path.join(dataDir, 'User'), { recursive: true });
+  fs.mkdirSync(path.join(ws, 'models'), { recursive: true });
+  fs.copyFileSync(path.join(repo, 'assets/samples/chelsea.png'), path.join(ws, 'chelsea.png'));
+  fs.copyFileSync(path.join(repo, 'test/fixtures/convnet/model.onnx'), path.join(ws, 'models', 'convnet.onnx'));
+  fs.writeFileSync(path.join(dataDir, 'User', 'settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'workbench.enableExperiments': false,
+    'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true,
+    'security.workspace.trust.enabled': false, 'git.enabled': false, 'chat.disableAIFeatures': true,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden', 'featurevis.defaultMethod': 'guided-backprop',
+  }, null, 2));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const cfg = path.join(root, 'config.yaml');
+  fs.writeFileSync(cfg, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  const common = ['--config', cfg, '--user-data-dir', dataDir, '--extensions-dir', extDir];
+  fs.mkdirSync(path.join(root, 'tmp'));
+  const serverEnv = { ...process.env, TMPDIR: path.join(root, 'tmp'), XDG_RUNTIME_DIR: path.join(root, 'tmp'),
+    XDG_DATA_HOME: path.join(root, 'xdg-data'), XDG_CONFIG_HOME: path.join(root, 'xdg-config'), XDG_CACHE_HOME: path.join(root, 'xdg-cache') };
+  execFileSync(CS_NODE, [CODE_SERVER, ...common, '--install-extension', VSIX], { stdio: 'pipe', env: serverEnv });
+  lap(`installed ${path.basename(VSIX)}`);
+  const log = fs.openSync(path.join(OUT, 'code-server.log'), 'w');
+  server = spawn(CS_NODE, [CODE_SERVER, ...common, '--disable-telemetry', '--disable-update-check',
+    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', ws], {
+    stdio: ['ignore', log, log], detached: true,
+    env: { ...serverEnv, FEATUREVIS_E2E_MARKER: marker, EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }) },
+  });
+  await waitFor(async () => (await fetch(`${base}/healthz`)).ok, 'code-server /healthz', 60000);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    env: { ...process.env, TMPDIR: path.join(root, 'tmp') },
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.setDefaultTimeout(60000);
+  await page.goto(`${base}/?folder=${encodeURIComponent(ws)}`);
+  await page.locator('.monaco-workbench').waitFor();
+  await page.locator('.explorer-folders-view .monaco-list-row[aria-label="chelsea.png"]').waitFor();
+  lap('workbench up, explorer shows chelsea.png');
+});
+
+after(async () => {
+  if (browser) await browser.close().catch(() => {});
+  if (server && server.exitCode === null) {
+    try { process.kill(-server.pid, 'SIGTERM'); } catch { /* gone */ }
+    await waitFor(() => { try { process.kill(-server.pid, 0); return false; } catch { return true; } }, 'server exit', 15000)
+      .catch(() => { try { process.kill(-server.pid, 'SIGKILL'); } catch {} });
+  }
+  // Engine processes are children of the extension host and exit on disconnect; make sure none is left.
+  for (const e of markerEvents().filter((x) => x.event === 'engine')) { try { process.kill(e.pid, 'SIGKILL'); } catch {} }
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+  lap('teardown done');
+});
+
+/** Inner content frame of our webview whose body text contains `hasText`. */
+async function webview(hasText, timeoutMs = 60000) {
+  const outer = page.locator(`iframe.webview.ready[src*="extensionId=${EXT_ID}"]`);
+  return waitFor(async () => {
+    for (let i = 0; i < await outer.count(); i++) {
+      if (!(await outer.nth(i).isVisible())) continue;
+      const inner = outer.nth(i).contentFrame().locator('iframe#active-frame').contentFrame();
+      const body = inner.locator('body');
+      if ((await body.count()) && ((await body.textContent({ timeout: 1000 })) ?? '').includes(hasText)) return inner;
+    }
+    return null;
+  }, `webview containing "${hasText}"`, timeoutMs, 200).catch(async (e) => { await shot(`failure-${hasText.replace(/\W+/g, '_')}`); throw e; });
+}
+
+async function runFromPalette(title) {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input[type="text"]');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden' });
+}
+
+async function clickContextMenuItem(label) {
+  const menu = page.locator('.context-view .monaco-menu');
+  const item = menu.locator('.action-item', { hasText: label });
+  for (let attempt = 1; ; attempt++) {
+    await item.waitFor();
+    await page.waitForTimeout(250);
+    await item.click();
+    try { await menu.waitFor({ state: 'hidden', timeout: 2000 }); return; } catch (e) {
+      if (attempt === 3) throw new Error(`context-menu item "${label}" did not run after 3 clicks`);
+    }
+  }
+}
+
+async function visualizeFromExplorer(file) {
+  const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${file}"]`);
+  await row.click({ button: 'right' });
+  await clickContextMenuItem('FeatureVis: Visualize');
+}
+
+/** Pixel statistics of a canvas inside the webview: standard deviation of luminance and a content hash. */
+const canvasStats = (locator) => locator.evaluate((c) => {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let s = 0, s2 = 0, hash = 0;
+  const n = d.length / 4;
+  for (let i = 0; i < d.length; i += 4) {
+    const l = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+    s += l; s2 += l * l;
+    hash = (hash * 31 + d[i] * 7 + d[i + 1] * 3 + d[i + 2]) | 0;
+  }
+  return { std: Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)), hash, renders: Number(c.dataset.renders || 0) };
+});
+
+let wv;
+/** A test that saves a screenshot when it fails. */
+const test = (name, fn) => nodeTest(name, async (t) => {
+  try { await fn(t); } catch (e) { await shot(`failed-${name.replace(/\W+/g, '_').slice(0, 40)}`).catch(() => {}); throw e; }
+});
+
+test('the inspector tree lists the default model\'s layers', async () => {
+  await page.locator('.activitybar .action-item a[aria-label^="FeatureVis"]').click();
+  const tree = page.locator('.pane-body .monaco-list-row');
+  await waitFor(async () => (await tree.filter({ hasText: 'Layers (' }).count()) > 0, 'Layers group in the inspector', 60000);
+  await waitFor(async () => (await tree.filter({ hasText: 'Conv [' }).count()) >= 3, 'Conv layers in the inspector', 30000);
+  const text = await page.locator('.pane-body').first().innerText();
+  assert.match(text, /EfficientNet|efficientnet/i);
+  const activated = markerEvents().find((e) => e.event === 'activated');
+  assert.ok(activated, 'activation was recorded');
+  lap(`inspector lists layers; activation took ${activated.ms.toFixed(1)} ms (module load + activate ${activated.totalMs.toFixed(1)} ms)`);
+  await shot('inspector');
+});
+
+test('right-click chelsea.png → FeatureVis: Visualize shows a heatmap', async () => {
+  await runFromPalette('View: Close All Editors');
+  await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').click();
+  await visualizeFromExplorer('chelsea.png');
+  wv = await webview('Predictions');
+  const canvas = wv.locator('#heatmap');
+  await waitFor(async () => (await canvasStats(canvas)).renders >= 1, 'first heatmap', 90000);
+  const st = await canvasStats(canvas);
+  assert.ok(st.std > 5, `heatmap canvas is not uniform (luminance std ${st.std.toFixed(1)})`);
+  const preds = await wv.locator('#predictions').innerText();
+  assert.match(preds, /cat|tabby/i, `top-5 predictions: ${preds}`);
+  lap(`heatmap rendered (std ${st.std.toFixed(1)}); status: ${await wv.locator('#status').innerText()}`);
+  await shot('visualize');
+});
+
+test('changing a parameter changes the heatmap', async () => {
+  const canvas = wv.locator('#heatmap');
+  await wv.locator('#method').selectOption('lrp-epsilon');
+  let before = await canvasStats(canvas);
+  await waitFor(async () => (await canvasStats(canvas)).renders > before.renders && (await wv.locator('#heatmap').getAttribute('data-method')) === 'lrp-epsilon', 'LRP-ε heatmap', 90000);
+  await page.waitForTimeout(300);
+  before = await canvasStats(canvas);
+  // Drag the ε slider: set its value and fire 'input' as a drag does.
+  const t = await wv.locator('#param-eps').evaluate((el) => { el.value = String(Number(el.max) - 0.05 * (Number(el.max) - Number(el.min))); el.dispatchEvent(new Event('input', { bubbles: true })); return performance.now(); });
+  await waitFor(async () => (await canvasStats(canvas)).renders > before.renders, 'heatmap after the slider change', 60000, 20);
+  const latency = await wv.locator('#heatmap').evaluate((c, t0) => performance.now() - t0, t);
+  const after = await canvasStats(canvas);
+  assert.notEqual(after.hash, before.hash, 'the heatmap changed');
+  assert.ok(after.std > 1, 'still not uniform');
+  lap(`slider → new heatmap painted in the webview: ${latency.toFixed(0)} ms (includes the 60 ms debounce); status: ${await wv.locator('#status').innerText()}`);
+  await shot('parameter-changed');
+});
+
+test('the method grid renders several maps', async () => {
+  await wv.locator('#method-grid').check();
+  const cells = wv.locator('.cell canvas');
+  await waitFor(async () => (await cells.count()) >= 3, 'grid cells');
+  const n = await cells.count();
+  await waitFor(async () => (await wv.locator('.cell canvas[data-rendered="1"]').count()) === n, `all ${n} grid cells rendered`, 120000, 250);
+  const stats = [];
+  for (let i = 0; i < n; i++) stats.push(await canvasStats(cells.nth(i)));
+  for (const s of stats) assert.ok(s.std > 3, `every grid map is non-uniform (std ${s.std.toFixed(1)})`);
+  assert.ok(new Set(stats.map((s) => s.hash)).size === n, 'the maps differ from each other');
+  await wv.locator('.grid').scrollIntoViewIfNeeded();
+  lap(`method grid: ${n} maps (${(await wv.locator('.cell figcaption strong').allInnerTexts()).join(', ')})`);
+  await shot('method-grid');
+  await wv.locator('#method-grid').uncheck();
+});
+
+test('opening a .onnx shows the model editor with its layers', async () => {
+  await runFromPalette('View: Close All Editors');
+  const folder = page.locator('.explorer-folders-view .monaco-list-row[aria-label="models"]');
+  await folder.click();
+  const row = page.locator('.explorer-folders-view .monaco-list-row[aria-label="convnet.onnx"]');
+  await row.waitFor();
+  await row.dblclick();
+  const ed = await webview('Layers (');
+  const rows = ed.locator('#layers tr');
+  await waitFor(async () => (await rows.count()) > 5, 'layer table rows');
+  const text = await ed.locator('#layers').innerText();
+  assert.match(text, /Conv/);
+  assert.match(await ed.locator('#methods').innerText(), /Guided/i);
+  lap(`.onnx editor lists ${(await rows.count()) - 1} layers`);
+  await shot('onnx-editor');
+});
+
+test('a killed engine process: the next Visualize works', async () => {
+  const engines = markerEvents().filter((e) => e.event === 'engine');
+  assert.ok(engines.length >= 1, 'an engine process was started');
+  const pid = engines.at(-1).pid;
+  process.kill(pid, 'SIGKILL');
+  await waitFor(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, 'engine gone', 10000);
+  lap(`killed engine pid ${pid}`);
+  await runFromPalette('View: Close All Editors');
+  await visualizeFromExplorer('chelsea.png');
+  const v = await webview('Predictions');
+  await waitFor(async () => (await canvasStats(v.locator('#heatmap'))).renders >= 1, 'heatmap after the restart', 90000);
+  const st = await canvasStats(v.locator('#heatmap'));
+  assert.ok(st.std > 5);
+  const now = markerEvents().filter((e) => e.event === 'engine');
+  assert.ok(now.length > engines.length && now.at(-1).pid !== pid, 'a new engine process started');
+  lap(`restarted engine pid ${now.at(-1).pid}; heatmap std ${st.std.toFixed(1)}`);
+  await shot('after-restart');
+});
