@@ -5,6 +5,7 @@
  */
 import type { GraphBuilder } from '../ir/builder';
 import { ConstTensor, DataType } from '../ir/tensor';
+import { attr } from '../ir/graph';
 import type { BackwardContext } from './types';
 
 export type WeightMod = 'id' | 'pos' | 'neg';
@@ -22,10 +23,14 @@ export interface LinearMap {
 /** Stabiliser for the z⁺, αβ and zB denominators (they have no ε parameter). */
 export const TINY = 1e-9;
 
-/** z + eps·sign(z) with sign(0) = +1: Sign(Sign(z) + 0.5) maps {-1, 0, 1} to {-1, 1, 1}. */
+/**
+ * z + eps·sign(z) with sign(0) = +1, as z + eps·(2·1[z ≥ 0] − 1). Written with Cast masks: onnxruntime's Sign and
+ * scalar-broadcast Where kernels are several times slower on large tensors (profiled on ResNet-50).
+ */
 export function stabilize(b: GraphBuilder, z: string, eps: string): string {
-  const sign = b.op('Sign', [b.add(b.op('Sign', [z]), b.scalar(0.5))]);
-  return b.add(z, b.mul(eps, sign));
+  const nonNegative = b.op('Cast', [b.op('GreaterOrEqual', [z, b.scalar(0)])], { to: attr.i(DataType.FLOAT) });
+  const twoEps = b.mul(eps, b.scalar(2));
+  return b.add(z, b.sub(b.mul(nonNegative, twoEps), eps));
 }
 
 /** A constant tensor with a value transform, cached per source tensor and transform. */
