@@ -55,7 +55,9 @@ export function nonNegativeTensors(g: Graph): Set<string> {
       yes = min !== undefined && min >= 0;
     } else if (keeps.has(n.op)) {
       const data = n.op === 'Concat' ? n.inputs : [n.inputs[0]];
-      yes = data.every((i) => nonneg.has(i));
+      // A Pad keeps non-negativity only with a non-negative fill value.
+      const fill = n.op === 'Pad' && n.inputs[2] ? g.initializers.get(n.inputs[2])?.numbers()[0] ?? -1 : 0;
+      yes = fill >= 0 && data.every((i) => nonneg.has(i));
     }
     if (yes) for (const o of n.outputs) if (o) nonneg.add(o);
   }
