@@ -294,6 +294,7 @@ class Visualize {
   /** Reduces channels, scales robustly (one scale per map), colours and blends over the preview. */
   private paint(canvas: HTMLCanvasElement, r: { relevance: TensorData; output: MethodInfo['output'] }): void {
     const rel = r.relevance;
+    if (r.output === 'image' && rel.dims.length === 4) return this.paintImage(canvas, rel);
     const reduced = rel.dims.length === 4 ? reduceChannels(rel, rel.dims[1] === 1 ? 'sum' : this.saved.reduction) : { data: rel.data, height: this.state.preview.height, width: this.state.preview.width };
     let min = Infinity;
     for (const v of reduced.data) if (v < min) min = v;
@@ -317,6 +318,24 @@ class Visualize {
     }
     canvas.dataset.scale = scale.toPrecision(3);
     canvas.title = `${cmap} colour map, scale ±${scale.toPrecision(3)} (99.5th percentile of |value|)`;
+  }
+
+  /** Methods whose result is an image (reconstructions): min–max normalised RGB, no overlay. */
+  private paintImage(canvas: HTMLCanvasElement, t: TensorData): void {
+    const [, c, hh, ww] = t.dims;
+    const plane = hh * ww;
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < c * plane; i++) { lo = Math.min(lo, t.data[i]); hi = Math.max(hi, t.data[i]); }
+    const img = new ImageData(ww, hh);
+    for (let i = 0; i < plane; i++) {
+      for (let ch = 0; ch < 3; ch++) img.data[4 * i + ch] = Math.round(255 * (t.data[(c >= 3 ? ch : 0) * plane + i] - lo) / (hi - lo || 1));
+      img.data[4 * i + 3] = 255;
+    }
+    const off = document.createElement('canvas');
+    off.width = ww; off.height = hh;
+    off.getContext('2d')!.putImageData(img, 0, 0);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+    ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
   }
 
   private async export(): Promise<void> {

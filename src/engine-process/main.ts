@@ -32,9 +32,10 @@ export function serveEngine(transport: Transport, settings: SessionSettings = {}
   connection.onRequest(Requests.filters, (p) => {
     const model = open(p);
     const g = model.model.graph;
-    const conv = g.nodes.find((n) => n.op === 'Conv' && n.inputs[0] === model.inputName);
+    // The first Conv with constant weights (it may read the input through a Pad, as EfficientNet's stem does).
+    const conv = g.nodes.find((n) => n.op === 'Conv' && g.initializers.has(n.inputs[1]));
     const w = conv && g.initializers.get(conv.inputs[1]);
-    if (!conv || !w) throw new FeatureVisError('InvalidParams', `${model.name}: no Conv reads the input '${model.inputName}' directly with constant weights`);
+    if (!conv || !w) throw new FeatureVisError('InvalidParams', `${model.name}: no Conv layer with constant weights`);
     if (w.dataType !== DataType.FLOAT || w.dims.length !== 4) throw new FeatureVisError('InvalidParams', `the first Conv's weights are not a float32 4-D tensor`);
     return { tensor: conv.outputs[0], node: conv.name, weights: { data: Float32Array.from(w.values() as Float32Array), dims: [...w.dims] } };
   });

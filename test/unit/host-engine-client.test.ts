@@ -36,6 +36,13 @@ test('engine client: lazily forks, loads an image, predicts and explains with Fl
   assert.ok(r.relevance.data.some((v) => v !== 0));
 });
 
+test('engine client: first-layer filters of the default model (stem Conv behind a Pad)', async () => {
+  const f = await client.request(Requests.filters, {});
+  assert.ok(f.weights.data instanceof Float32Array);
+  assert.equal(f.weights.dims.length, 4);
+  assert.equal(f.weights.dims[1], 3);
+});
+
 test('engine client: engine errors arrive typed', async () => {
   const img = await client.request(Requests.loadImage, { path: sample });
   await assert.rejects(client.request(Requests.explain, { input: img.input, method: 'no-such-method' }), (e: RpcError) => e.code === 'InvalidParams' && /unknown method/.test(e.message));
