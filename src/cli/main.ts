@@ -79,6 +79,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   explain: async (engine, args) => explain(engine, args),
   reconstruct: async (engine, args) => reconstruct(engine, args),
+  'train-inverter': async (engine, args) => (await import('./train-inverter')).trainInverterCommand(engine, args),
   demo: async (engine, args) => {
     const outDir = str(args, 'out-dir') ?? 'featurevis-demo';
     fs.mkdirSync(outDir, { recursive: true });

@@ -89,6 +89,7 @@ export async function reconstruct(engine: Engine, args: Args): Promise<void> {
   const facts: string[] = [];
   if (Array.isArray(x.initial_target)) facts.push(`target ${(x.initial_target as number[]).map((v) => v.toPrecision(4)).join(', ')} → ${result.targetValue.map((v) => v.toPrecision(4)).join(', ')}`);
   if (Array.isArray(x.feature_error)) facts.push(`normalised feature error ${(x.feature_error as number[]).map((v) => v.toFixed(4)).join(', ')}`);
+  if (Array.isArray(x.pixel_mse)) facts.push(`pixel MSE vs the input ${(x.pixel_mse as number[]).map((v) => v.toFixed(4)).join(', ')} (model-input units)`);
   if (typeof x.note === 'string') facts.push(x.note);
   if (args.flags.has('json')) console.log(JSON.stringify({ method: methodId, out, targetValue: result.targetValue, timings: result.timings, extras: Object.fromEntries(Object.entries(x).filter(([, v]) => !(v && typeof v === 'object' && 'data' in v))) }));
   else console.log(`${methodId}: ${x.target ?? result.targetTensor}; ${facts.join('; ')} (${(result.timings.runMs / 1000).toFixed(1)} s) → ${out}`);

@@ -16,6 +16,7 @@ import { method as occlusion } from './occlusion';
 import { method as activationMax } from './activation-max';
 import { method as invert } from './invert';
 import { method as patchReplace } from './patch-replace';
+import { method as invertGenerative } from './invert-generative';
 
 export class MethodRegistry {
   private readonly methods = new Map<string, Method>();
@@ -40,5 +41,5 @@ export class MethodRegistry {
 export const methods = new MethodRegistry([
   gradient, inputXGradient, deconvnet, guidedBackprop, lrpEpsilon, lrpAlphaBeta, lrpComposite, ruleGrid, cam, gradCam, guidedGradCam,
   activationMax, occlusion,
-  invert, patchReplace,
+  invert, patchReplace, invertGenerative,
 ]);

@@ -112,6 +112,7 @@ export async function activationMax(ctx: MethodRunContext, p: ParamValues): Prom
   const targetTrace: number[] = [];
   let initial: number[] | undefined;
   const runStart = performance.now();
+  const lossGrad = new Float32Array(dims.reduce((a, b) => a * b, 1));
   for (let step = 0; step < steps; step++) {
     if (ctx.token.isCancellationRequested) throw cancelled();
     const x = param.image();
@@ -121,7 +122,6 @@ export async function activationMax(ctx: MethodRunContext, p: ParamValues): Prom
     const values = perItemDot(tv, target.weights, n);
     initial ??= values;
     const gx = maps ? applyAffineAdjoint(grad, dims, maps) : grad;
-    const lossGrad = new Float32Array(gx.length);
     for (let i = 0; i < gx.length; i++) lossGrad[i] = -gx[i];
     const r = regularize(x, dims, reg, lossGrad);
     const tsum = values.reduce((a, b) => a + b, 0);

@@ -46,7 +46,7 @@ interface Manifest {
   files: { name: string; size: number; mtimeMs: number }[];
 }
 
-function listFolder(dir: string): { files: { name: string; size: number; mtimeMs: number }[]; notes: string[] } {
+export function listFolder(dir: string): { files: { name: string; size: number; mtimeMs: number }[]; notes: string[] } {
   let names: string[];
   try {
     names = fs.readdirSync(dir).sort();

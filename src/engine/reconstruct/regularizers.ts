@@ -31,6 +31,7 @@ export function totalVariation(x: Float32Array, dims: number[], beta: number, gr
   const planes = x.length / (h * w);
   let v = 0;
   const half = beta / 2;
+  const quadratic = beta === 2; // g^{β/2} = g and β·g^{β/2−1} = 2: no pow per pixel (the common case)
   for (let p = 0; p < planes; p++) {
     const o = p * h * w;
     for (let i = 0; i < h; i++) {
@@ -39,10 +40,10 @@ export function totalVariation(x: Float32Array, dims: number[], beta: number, gr
         const a = j + 1 < w ? x[k + 1] - x[k] : 0;
         const b = i + 1 < h ? x[k + w] - x[k] : 0;
         const g = a * a + b * b + eps;
-        const t = g ** half;
+        const t = quadratic ? g : g ** half;
         v += t;
         if (grad) {
-          const c = weight * beta * (t / g); // d t / d a = β g^{β/2−1} a
+          const c = quadratic ? 2 * weight : weight * beta * (t / g); // d t / d a = β g^{β/2−1} a
           if (j + 1 < w) {
             grad[k + 1] += c * a;
             grad[k] -= c * a;

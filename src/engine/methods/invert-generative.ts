@@ -1,0 +1,13 @@
+import type { RunMethod } from './types';
+import { invertGenerative, GENERATIVE_PARAMS } from '../reconstruct/inverter';
+
+export const method: RunMethod = {
+  kind: 'run',
+  id: 'invert-generative',
+  title: 'Generative inversion (trained decoder)',
+  family: 'reconstruction',
+  output: 'image',
+  summary: "Dosovitskiy & Brox 2016: an up-convolutional decoder trained with 'featurevis train-inverter' maps a layer's features back to an image in one forward pass.",
+  params: GENERATIVE_PARAMS,
+  run: invertGenerative,
+};
