@@ -10,7 +10,7 @@ import { probeModel, type ProbeResult } from './ir/probe';
 import { checkCoercedSoftmax, constantsToInitializers, foldBatchNormIntoConv, foldStatic, upgradeOpset, UnsupportedModelError } from './ir/canonicalize';
 import { DataType, DTYPE_NAMES } from './ir/tensor';
 import { OnnxFormatError } from './onnx/codec';
-import { defaultPreprocessing, readSidecar, type Preprocessing, type Sidecar } from './preprocess';
+import { defaultPreprocessing, mergePreprocessing, readSidecar, type Preprocessing, type Sidecar } from './preprocess';
 import { FeatureVisError } from './errors';
 import { compileGraph, type CompiledGraph, type GraphPlan } from './compile';
 import { defaultRegistry } from './backward/registry';
@@ -19,6 +19,8 @@ import { UnsupportedOpError } from './backward/errors';
 export interface SessionSettings {
   threads?: number;
   executionProvider?: 'cpu' | 'webgpu' | 'cuda';
+  /** Preprocessing for models without a sidecar (the extension's `featurevis.preprocessing` setting). */
+  preprocessing?: Partial<Preprocessing>;
 }
 
 export interface Prepared {
@@ -132,7 +134,8 @@ export class LoadedModel {
   preprocessing(): Preprocessing {
     if (this.sidecar.preprocessing) return this.sidecar.preprocessing;
     const dims = this.inputDims.map((d) => (typeof d === 'number' ? d : -1));
-    return defaultPreprocessing(dims.length === 4 ? dims : [1, dims[1] ?? 3, 224, 224]);
+    const base = defaultPreprocessing(dims.length === 4 ? dims : [1, dims[1] ?? 3, 224, 224]);
+    return mergePreprocessing(base, this.settings.preprocessing);
   }
 
   /** The input shape for a batch, with symbolic dimensions filled from the preprocessing size. */

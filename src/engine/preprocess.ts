@@ -70,6 +70,22 @@ export function defaultPreprocessing(inputDims: number[]): Preprocessing {
   };
 }
 
+/** Applies user overrides (from settings) to defaults, ignoring malformed fields rather than failing later. */
+export function mergePreprocessing(base: Preprocessing, o: Partial<Preprocessing> | undefined): Preprocessing {
+  if (!o || typeof o !== 'object') return base;
+  const nums = (v: unknown, n?: number) => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)) && (n === undefined || v.length === n) ? (v as number[]) : undefined;
+  const channels = base.channels === 'L' ? 1 : 3;
+  const size = nums(o.size, 2);
+  const resize = o.resize && (o.resize.mode === 'stretch' || (o.resize.mode === 'shorter-side' && Number(o.resize.size) > 0 && Number(o.resize.crop) > 0)) ? o.resize : undefined;
+  return {
+    size: (size as [number, number]) ?? base.size,
+    resize: resize ?? base.resize,
+    mean: nums(o.mean, channels) ?? base.mean,
+    std: nums(o.std, channels)?.every((v) => v !== 0) ? (o.std as number[]) : base.std,
+    channels: o.channels === 'BGR' || o.channels === 'RGB' ? (channels === 3 ? o.channels : base.channels) : base.channels,
+  };
+}
+
 /** Pixels (RGBA) → normalised (1, C, H, W) float32 tensor. */
 export function imageToTensor(img: RgbaImage, p: Preprocessing): TensorData {
   const { width, height } = img;

@@ -27,7 +27,10 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
   let lastPid: number | undefined;
   const engine = new EngineClient({
     modulePath: path.join(context.extensionPath, 'dist', 'engine-process.js'),
-    settings: () => ({ executionProvider: cfg().get('executionProvider', 'cpu'), threads: cfg().get('threads', 0) || undefined }),
+    settings: () => ({
+      executionProvider: cfg().get('executionProvider', 'cpu'), threads: cfg().get('threads', 0) || undefined,
+      preprocessing: cfg().get('preprocessing', {}),
+    }),
     log: (l) => {
       log.line(l);
       const m = /engine process started \(pid (\d+)\)/.exec(l);
@@ -106,7 +109,7 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
   });
 
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
-    if (e.affectsConfiguration('featurevis.executionProvider') || e.affectsConfiguration('featurevis.threads')) {
+    if (['executionProvider', 'threads', 'preprocessing'].some((k) => e.affectsConfiguration(`featurevis.${k}`))) {
       log.line('[host] engine settings changed; restarting the engine on the next request');
       engine.kill('SIGTERM');
     }

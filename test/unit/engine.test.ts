@@ -63,3 +63,15 @@ test('the summary reports every method available on the default model', async ()
   assert.ok(s.parameterCount > 4_000_000);
   assert.equal(s.labels?.length, 1000);
 });
+
+test('models without a sidecar take preprocessing from the settings; malformed fields fall back to defaults', () => {
+  const custom = new Engine({ preprocessing: { size: [16, 16], mean: [0.5, 0.5, 0.5], std: [0, 1, 1], channels: 'BGR' } });
+  const p = custom.open(path.join(__dirname, '..', 'fixtures', 'camnet', 'model.onnx')).preprocessing();
+  assert.deepEqual(p.size, [16, 16]);
+  assert.deepEqual(p.mean, [0.5, 0.5, 0.5]);
+  assert.deepEqual(p.std, [0.229, 0.224, 0.225], 'a zero std is refused');
+  assert.equal(p.channels, 'BGR');
+  // The embedded model's sidecar wins over settings.
+  assert.deepEqual(custom.open().preprocessing().size, [224, 224]);
+  void custom.dispose();
+});
