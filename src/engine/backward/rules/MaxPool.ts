@@ -1,6 +1,8 @@
 /**
- * MaxPool routes the signal to each window's argmax (the deconvnet "switches"; also LRP's winner-takes-all):
- * the forward node gets its Indices output, and a ScatterElements with add-reduction sums overlapping windows.
+ * MaxPool routes the signal to each window's argmax (the deconvnet "switches"; also LRP's winner-takes-all).
+ * A second MaxPool with the Indices output feeds a ScatterElements with add-reduction (overlapping windows sum).
+ * The forward node stays untouched, so the forward pass keeps onnxruntime's fast pooling kernel (one with
+ * Indices is the slow generic one) and computes exactly what the plain model computes.
  */
 import { attr, getInt } from '../../ir/graph';
 import type { OpRule } from '../types';
@@ -11,14 +13,14 @@ export const rule: OpRule = {
   backward(ctx) {
     const { b, node } = ctx;
     if (getInt(node, 'storage_order', 0) !== 0) throw ctx.unsupported('column-major storage_order is not supported');
-    if (!node.outputs[1]) {
-      node.outputs[1] = b.fresh('maxpool_indices');
-      b.setShape(node.outputs[1], ctx.shape(node.outputs[0]));
-    }
+    const indices = b.memo(`maxpool-indices|${node.name}`, () => {
+      const [, idx] = b.node('MaxPool', [node.inputs[0]], Object.fromEntries(node.attrs), 2, 'maxpool_switches');
+      return idx;
+    });
     const inShape = ctx.shape(node.inputs[0]);
     const total = inShape.reduce((p, d) => p * d, 1);
     const flatSignal = b.reshape(ctx.dy()!, [-1]);
-    const flatIndices = b.reshape(node.outputs[1], [-1]);
+    const flatIndices = b.reshape(indices, [-1]);
     const scattered = b.op('ScatterElements', [b.zeros([total]), flatIndices, flatSignal], {
       axis: attr.i(0), reduction: attr.s('add'),
     });
