@@ -15,6 +15,7 @@ import { resolveTarget, logitsTensor } from './targets';
 import { defaultCamLayer, findCamHead, INPUT_NAMES } from './compile';
 import { pixelBounds } from './preprocess';
 import { DataType } from './ir/tensor';
+import { perItemDot } from './batch-math';
 import { nodesBetween } from './backward/backward';
 import { defaultRegistry } from './backward/registry';
 
@@ -272,17 +273,6 @@ export class Engine {
 function dependsOnInput(p: { graph: import('./ir/graph').Graph }, input: string, target: string): boolean {
   if (target === input) return true;
   return nodesBetween(p.graph, [input], target).length > 0;
-}
-
-function perItemDot(values: Float32Array, weights: Float32Array, batch: number): number[] {
-  const per = values.length / batch;
-  const out: number[] = [];
-  for (let b = 0; b < batch; b++) {
-    let s = 0;
-    for (let i = b * per; i < (b + 1) * per; i++) s += values[i] * weights[i];
-    out.push(s);
-  }
-  return out;
 }
 
 /** Fills defaults from a method's schema and validates what was given. */

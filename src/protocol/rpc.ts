@@ -51,13 +51,14 @@ export class CancellationSource {
   private readonly listeners = new Set<() => void>();
   readonly token: CancellationToken;
   constructor() {
-    const src = this;
+    const isCancelled = () => this.cancelled;
+    const listeners = this.listeners;
     this.token = {
-      get isCancellationRequested() { return src.cancelled; },
+      get isCancellationRequested() { return isCancelled(); },
       onCancellationRequested(l) {
-        if (src.cancelled) { l(); return () => undefined; }
-        src.listeners.add(l);
-        return () => { src.listeners.delete(l); };
+        if (isCancelled()) { l(); return () => undefined; }
+        listeners.add(l);
+        return () => { listeners.delete(l); };
       },
     };
   }
@@ -149,6 +150,8 @@ export class RpcConnection {
     return new Promise<R>((resolve, reject) => {
       if (this.closed) return reject(new RpcError({ code: 'EngineCrashed', message: 'the connection is closed' }));
       if (options.token?.isCancellationRequested) return reject(new RpcError({ code: 'Cancelled', message: 'cancelled' }));
+      // Assigned once below, after `done` (which reads it) is defined.
+      // eslint-disable-next-line prefer-const
       let off: (() => void) | undefined;
       const done = (f: () => void) => { off?.(); this.pending.delete(id); f(); };
       this.pending.set(id, {

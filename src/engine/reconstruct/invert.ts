@@ -15,6 +15,7 @@ import { makeParam } from './param';
 import { regularize } from './regularizers';
 import { Rng } from './rng';
 import { Runner } from './session';
+import { perItemSquaredNorm } from '../batch-math';
 import { OPT_PARAMS, REG_PARAMS, regSettings } from './activation-max';
 
 const defaults: Record<string, number | string> = { steps: 200, lr: 0.05, 'lp-weight': 1e-4, 'lp-alpha': 6, 'tv-weight': 1e-3, 'tv-beta': 2 };
@@ -34,7 +35,7 @@ export async function invert(ctx: MethodRunContext, p: ParamValues): Promise<Exp
   const compileMs = performance.now() - t0;
   const n = dims[0];
   const phi0 = (await runner.run(ctx.input.data)).target;
-  const norm0 = perItemSq(phi0, n);
+  const norm0 = perItemSquaredNorm(phi0, n);
   if (norm0.some((v) => v === 0)) throw invalidParams(`'${layer}' is all zeros for this input; its representation cannot be inverted`);
 
   const pre = ctx.model.preprocessing();
@@ -57,7 +58,7 @@ export async function invert(ctx: MethodRunContext, p: ParamValues): Promise<Exp
     // Φ(x) is needed for the seed Φ(x) − Φ₀, so the weighting fed is Φ₀ and the graph computes Φ(x) − weighting.
     const { grad, target: phi } = await runner.run(x, phi0);
     for (let i = 0; i < phi.length; i++) diff[i] = phi[i] - phi0[i];
-    const errs = perItemSq(diff, n).map((v, b) => v / norm0[b]);
+    const errs = perItemSquaredNorm(diff, n).map((v, b) => v / norm0[b]);
     const per = grad.length / n;
     const g = new Float32Array(grad.length);
     for (let i = 0; i < grad.length; i++) g[i] = (2 * grad[i]) / norm0[Math.floor(i / per)];
@@ -79,21 +80,10 @@ export async function invert(ctx: MethodRunContext, p: ParamValues): Promise<Exp
   const final = Float32Array.from(param.image());
   const { target: phi } = await runner.run(final, phi0);
   for (let i = 0; i < phi.length; i++) diff[i] = phi[i] - phi0[i];
-  const featureError = perItemSq(diff, n).map((v, b) => Math.sqrt(v / norm0[b]));
+  const featureError = perItemSquaredNorm(diff, n).map((v, b) => Math.sqrt(v / norm0[b]));
   return {
     method: 'invert', relevance: { data: final, dims }, targetValue: featureError, targetTensor: layer,
     timings: { compileMs, runMs: performance.now() - runStart },
     extras: { target: `representation at ${layer}`, feature_error: featureError, objective, error_trace: errorTrace },
   };
-}
-
-function perItemSq(v: Float32Array, n: number): number[] {
-  const per = v.length / n;
-  const out: number[] = [];
-  for (let b = 0; b < n; b++) {
-    let s = 0;
-    for (let i = b * per; i < (b + 1) * per; i++) s += v[i] * v[i];
-    out.push(s);
-  }
-  return out;
 }

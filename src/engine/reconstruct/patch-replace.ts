@@ -115,7 +115,7 @@ export async function buildDatabase(ctx: MethodRunContext, opts: { layer: string
     for (let y = 0; y < fh; y++) {
       for (let x = 0; x < fw; x++) {
         seen++;
-        let slot = count < cap ? count++ : rng.int(0, seen - 1);
+        const slot = count < cap ? count++ : rng.int(0, seen - 1);
         if (slot >= cap) continue;
         for (let ch = 0; ch < fc; ch++) features[slot * fc + ch] = phi[(ch * fh + y) * fw + x];
         extractPatch(img.data, c, H, W, geometry, y, x, ph, pw, patches.subarray(slot * psize, (slot + 1) * psize));

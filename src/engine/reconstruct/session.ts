@@ -64,16 +64,7 @@ export class Runner {
   }
 }
 
-export function perItemDot(values: Float32Array, weights: Float32Array, batch: number): number[] {
-  const per = values.length / batch;
-  const out: number[] = [];
-  for (let b = 0; b < batch; b++) {
-    let s = 0;
-    for (let i = b * per; i < (b + 1) * per; i++) s += values[i] * weights[i];
-    out.push(s);
-  }
-  return out;
-}
+export { perItemDot } from '../batch-math';
 
 export function sliceItem(t: TensorData, item: number): TensorData {
   const per = t.data.length / t.dims[0];

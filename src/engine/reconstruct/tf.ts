@@ -33,6 +33,7 @@ function resolvable(name: string): boolean {
 export function loadTf(): Promise<LoadedTf> {
   cached ??= (async () => {
     // A computed name keeps bundlers from trying to inline the optional native packages.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional native packages resolved at run time
     const load = (name: string): Tf => require(name) as Tf;
     if (process.env.FEATUREVIS_TF !== 'pure') {
       for (const pkg of NATIVE) {
