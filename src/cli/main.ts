@@ -29,6 +29,9 @@ const HELP = `featurevis — explain CNN decisions (ONNX models; default: embedd
                      [--optimizer adam|sgd] [--lp-weight W --lp-alpha A] [--tv-weight W --tv-beta B] [--fourier]
                      [--decorrelate] [--transforms] [--units 0-7] [--seed S] --out out.npy|out.png
   featurevis reconstruct --method invert --input I --layer TENSOR [...] --out out.npy|out.png
+  featurevis reconstruct --method patch-replace --input I --layer TENSOR --database DIR --k K --out out.png
+  featurevis train-inverter [--model M] --layer TENSOR --images DIR --out DIR [--epochs N] [--batch B] [--resume]
+  featurevis reconstruct --method invert-generative --inverter DIR --input I --out out.png
 
   Inputs: a PNG/JPEG (decoded, resized, normalised as the model needs: built in for the default model, a sidecar
   MODEL.json otherwise), several comma-separated images (a batch), or a preprocessed NCHW float32 .npy.
