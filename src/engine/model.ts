@@ -80,6 +80,7 @@ export function sessionOptions(s: SessionSettings): ort.InferenceSession.Session
   return {
     graphOptimizationLevel: 'all',
     executionProviders: providers,
+    logSeverityLevel: 3,
     ...(s.threads ? { intraOpNumThreads: s.threads } : {}),
     // Idle worker threads must not spin: the engine alternates between sessions (forward, compiled methods) and
     // shares the cores with the editor; spinning pools of one session slowed the others by up to 1.6× here.

@@ -25,12 +25,12 @@ export const rule: OpRule = {
     const aT = ConstTensor.float32(dims, a);
     const cT = ConstTensor.float32(dims, c);
     const aName = b.memo(`${node.name}|a`, () => b.constant(aT, 'bn_scale'));
-    const cName = b.memo(`${node.name}|c`, () => b.constant(cT, 'bn_shift'));
+    const cName = () => b.memo(`${node.name}|c`, () => b.constant(cT, 'bn_shift'));
     const map: LinearMap = {
       signed: true,
       forward(input: string, w: WeightMod, biasMod: BiasMod) {
         const scaled = b.mul(input, modifiedWeight(b, aName, aT, w));
-        return biasMod === 'none' ? scaled : b.add(scaled, modifiedWeight(b, cName, cT, biasMod));
+        return biasMod === 'none' ? scaled : b.add(scaled, modifiedWeight(b, cName(), cT, biasMod));
       },
       transpose: (s: string, w: WeightMod) => b.mul(s, modifiedWeight(b, aName, aT, w)),
     };
