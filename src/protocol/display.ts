@@ -54,8 +54,9 @@ function interpolate(stops: Stop[], t: number): [number, number, number] {
 }
 
 /**
- * Colours a map into RGBA. 'signed' centres 0 at white (blue negative, red positive) over [−scale, scale];
- * 'heat' and 'gray' show [0, scale] (negative values clamp to 0).
+ * Colours a map into RGBA. 'signed' centres 0 at white (blue negative, red positive) over [−scale, scale], with
+ * alpha growing with |v| (√ so weak evidence stays visible) so the photo shows through where nothing is relevant;
+ * 'heat' and 'gray' show [0, scale] opaquely (negative values clamp to 0).
  */
 export function colorize(map: Float32Array, scale: number, cmap: ColorMapName): Uint8ClampedArray {
   const out = new Uint8ClampedArray(map.length * 4);
@@ -65,16 +66,17 @@ export function colorize(map: Float32Array, scale: number, cmap: ColorMapName): 
     out[4 * i] = r;
     out[4 * i + 1] = g;
     out[4 * i + 2] = b;
-    out[4 * i + 3] = 255;
+    out[4 * i + 3] = cmap === 'signed' ? 255 * Math.sqrt(Math.min(1, Math.abs(v))) : 255;
   }
   return out;
 }
 
-/** Alpha-blends a coloured map over an RGBA image of the same size. */
+/** Alpha-blends a coloured map (its own alpha × opacity) over an RGBA image of the same size. */
 export function blend(base: Uint8Array | Uint8ClampedArray, overlay: Uint8ClampedArray, opacity: number): Uint8ClampedArray {
   const out = new Uint8ClampedArray(base.length);
   for (let i = 0; i < base.length; i += 4) {
-    for (let c = 0; c < 3; c++) out[i + c] = base[i + c] * (1 - opacity) + overlay[i + c] * opacity;
+    const a = (overlay[i + 3] / 255) * opacity;
+    for (let c = 0; c < 3; c++) out[i + c] = base[i + c] * (1 - a) + overlay[i + c] * a;
     out[i + 3] = 255;
   }
   return out;
