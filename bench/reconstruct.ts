@@ -2,8 +2,8 @@
  * Reconstruction benchmarks on the embedded EfficientNet-Lite0 (224², its fixed input size):
  *  - activation-max step time ÷ one gradient explanation run of the same model (goal ≤ 1.2);
  *  - the same with the image aids (Fourier 1/f + decorrelated colour + jitter/scale/rotate), whose FFTs run in TS;
- *  - 256 aided steps extrapolated from the measured step time. The torch-lucent comparison is not made: Lucent needs
- *    a PyTorch model and there is no PyTorch twin of this ONNX model here, and the model does not accept 128².
+ *  - 256 aided steps extrapolated from the measured step time (the torch-lucent comparison, on a ResNet-50 that both
+ *    sides have, is bench/lucent.ts).
  *  - decoder training throughput (train-inverter, pure TF.js CPU backend) on the convnet fixture (24²) with the
  *    24 fixture images, features from ORT at /relu2 (16×6×6), batch 8, 3 epochs (first epoch excluded: warm-up).
  */

@@ -1,6 +1,6 @@
 """Exports the benchmark models (torchvision VGG-16 and ResNet-50, seeded random weights, eval mode) to ONNX.
 
-Usage: python tools/bench_models.py OUT_DIR [vgg16,resnet50]
+Usage: python tools/bench_models.py OUT_DIR [vgg16,resnet50] [SIZE]   (SIZE ≠ 224 writes NAME-SIZE.onnx)
 Random weights are enough for timing; BatchNorm statistics are set to non-trivial values so nothing degenerates.
 """
 import os
@@ -23,14 +23,15 @@ def build(name):
 def main():
     out = sys.argv[1]
     names = sys.argv[2].split(",") if len(sys.argv) > 2 else ["vgg16", "resnet50"]
+    size = int(sys.argv[3]) if len(sys.argv) > 3 else 224
     os.makedirs(out, exist_ok=True)
     for name in names:
-        path = os.path.join(out, f"{name}.onnx")
+        path = os.path.join(out, f"{name}.onnx" if size == 224 else f"{name}-{size}.onnx")
         if os.path.exists(path):
             continue
         model = build(name)
         kwargs = {"dynamo": False} if "dynamo" in torch.onnx.export.__code__.co_varnames else {}
-        torch.onnx.export(model, torch.randn(1, 3, 224, 224), path, input_names=["input"], output_names=["logits"],
+        torch.onnx.export(model, torch.randn(1, 3, size, size), path, input_names=["input"], output_names=["logits"],
                           opset_version=13, dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, **kwargs)
         print(f"exported {path}")
 
