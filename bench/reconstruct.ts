@@ -64,7 +64,7 @@ export async function benchReconstruct(): Promise<Row[]> {
       { name: 'activation-max step, Fourier + colour + transforms (224²)', ours_ms: aided, peer_ms: gradMs, ratio: aided / gradMs, note: 'FFT/affine in TS dominate the extra time' },
       { name: 'activation-max step, Fourier 1/f only (224²)', ours_ms: fourierOnly, peer_ms: gradMs, ratio: fourierOnly / gradMs, note: 'two 2-D FFTs per channel per step in TS (mixed radix, cached twiddles)' },
       { name: 'decoder training images/s (pure TF.js)', ours_ms: undefined, images_per_s: ips, note: 'convnet fixture 24², layer relu2 16×6×6, batch 8; ORT features cached after epoch 1' },
-      { name: '256 aided steps (224², extrapolated)', ours_ms: aided * 256, note: 'torch-lucent not compared: no PyTorch twin of the ONNX model; model input fixed at 224²' },
+      { name: '256 aided steps (224², extrapolated)', ours_ms: aided * 256, note: 'the torch-lucent comparison runs on ResNet-50 at 128² (bench/lucent.ts)' },
     ] as Row[];
   } finally {
     await engine.dispose();
