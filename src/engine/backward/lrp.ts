@@ -83,7 +83,8 @@ export function linearBackward(ctx: BackwardContext, map: LinearMap, x: string, 
   const posBias: BiasMod = rule === 'alphabeta' ? 'pos' : 'none';
   let zp = map.forward(xp, 'pos', posBias);
   if (xn) zp = b.add(zp, map.forward(xn, 'neg', 'none'));
-  const sp = b.div(R, stabilize(b, zp, tiny));
+  // zp ≥ 0 and zn ≤ 0 by construction (W⁺x⁺, W⁻x⁻, b⁺ ≥ 0), so their sign is known and the stabiliser is one Add.
+  const sp = b.div(R, b.add(zp, tiny));
   let pos = b.mul(xp, map.transpose(sp, 'pos'));
   if (xn) pos = b.add(pos, b.mul(xn, map.transpose(sp, 'neg')));
   if (rule === 'zplus') return pos;
@@ -91,7 +92,8 @@ export function linearBackward(ctx: BackwardContext, map: LinearMap, x: string, 
   // Negative contributions: W⁺x⁻ + W⁻x⁺ + b⁻.
   let zn = map.forward(xp, 'neg', 'neg');
   if (xn) zn = b.add(zn, map.forward(xn, 'pos', 'none'));
-  const sn = b.div(R, stabilize(b, zn, tiny));
+  // An exactly zero zn means every negative contribution is zero, so the sign used for it does not matter.
+  const sn = b.div(R, b.sub(zn, tiny));
   let neg = b.mul(xp, map.transpose(sn, 'neg'));
   if (xn) neg = b.add(neg, b.mul(xn, map.transpose(sn, 'pos')));
   return b.sub(b.mul(params.alpha, pos), b.mul(params.beta, neg));
