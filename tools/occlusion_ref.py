@@ -20,6 +20,7 @@ Run with /opt/fv-py/bin/python tools/occlusion_ref.py from the repository root.
 import json
 import math
 import os
+import sys
 
 import numpy as np
 import onnx
@@ -277,15 +278,10 @@ def main():
 # ---- benchmark peer (bench/occlusion.ts): Captum's Occlusion on torchvision VGG-16 / ResNet-50 ---------------------
 
 def _bench_model(name):
-    import torch
-    import torchvision
-    torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(weights=None).eval()
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.1, 0.1)
-            m.running_var.uniform_(0.5, 1.5)
-    return model
+    """The benchmark's seeded torchvision model (one definition, in bench_models.py)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench_models import build
+    return build(name)
 
 
 def bench_export(name, path):
