@@ -209,12 +209,20 @@ export class VisualizePanel implements vscode.Disposable {
       const input = await this.inputFor(model);
       if (source.token.isCancellationRequested) return;
       const params = Object.fromEntries(Object.entries(m.params).filter(([, v]) => v !== undefined && v !== ''));
-      const result = await this.ctx.engine.request(Requests.explain, { model, input, method: m.method, params, target: toTargetSpec(m.target) }, {
+      const explain = (target: PanelTarget) => this.ctx.engine.request(Requests.explain, { model, input, method: m.method, params, target: toTargetSpec(target) }, {
         token: source.token,
         onProgress: (p) => {
           if (p.partial) this.post({ type: 'result', seq: m.seq, slot: m.slot, relevance: p.partial, output: 'map', ms: Date.now() - t0, targetValue: NaN, targetTensor: '', final: false });
         },
       });
+      let result;
+      try {
+        result = await explain(m.target);
+      } catch (e) {
+        // A model-grid cell whose model has no such class (other label space): explain that model's own top class.
+        if (!m.slot.startsWith('model:') || m.target.kind !== 'class' || errorCode(e) !== 'InvalidParams') throw e;
+        result = await explain({ kind: 'top' });
+      }
       const method = (await this.methodsCache()).find((x) => x.id === m.method);
       this.post({ type: 'result', seq: m.seq, slot: m.slot, relevance: result.relevance, output: method?.output ?? 'input', ms: Date.now() - t0, targetValue: result.targetValue[0], targetTensor: result.targetTensor, final: true });
     } catch (e) {

@@ -230,6 +230,35 @@ test('the method grid renders several maps', async () => {
   await wv.locator('#method-grid').uncheck();
 });
 
+test('clicking another class explains that class instead (failure analysis)', async () => {
+  const canvas = wv.locator('#heatmap');
+  const before = await canvasStats(canvas);
+  const second = wv.locator('#predictions li.pred[data-index]').nth(2);
+  const label = await second.locator('.label').innerText();
+  await second.click();
+  await waitFor(async () => (await canvasStats(canvas)).renders > before.renders, 'heatmap for the clicked class', 60000, 50);
+  await waitFor(async () => (await wv.locator('#status').innerText()).includes('9.304') === false, 'status shows the new target value', 30000, 50);
+  const after = await canvasStats(canvas);
+  assert.notEqual(after.hash, before.hash, 'the map for another class differs');
+  lap(`explained class "${label}" instead of the top class; status: ${await wv.locator('#status').innerText()}`);
+  await shot('other-class');
+});
+
+test('the model grid shows the same image under each workspace model', async () => {
+  await wv.locator('#model-grid').check();
+  const cells = wv.locator('.cell canvas');
+  await waitFor(async () => (await cells.count()) >= 2, 'model grid cells');
+  const n = await cells.count();
+  await waitFor(async () => (await wv.locator('.cell canvas[data-rendered="1"]').count()) === n, `all ${n} model cells rendered`, 120000, 250);
+  for (let i = 0; i < n; i++) assert.ok((await canvasStats(cells.nth(i))).std > 3, `model map ${i} is non-uniform`);
+  const names = await wv.locator('.cell figcaption strong').allInnerTexts();
+  assert.ok(names.some((x) => /convnet/.test(x)) && names.some((x) => /EfficientNet/.test(x)), `models: ${names.join(', ')}`);
+  await wv.locator('.grid').scrollIntoViewIfNeeded();
+  lap(`model grid: ${names.join(', ')}`);
+  await shot('model-grid');
+  await wv.locator('#model-grid').uncheck();
+});
+
 test('opening a .onnx shows the model editor with its layers', async () => {
   await runFromPalette('View: Close All Editors');
   const folder = page.locator('.explorer-folders-view .monaco-list-row[aria-label="models"]');
