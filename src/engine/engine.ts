@@ -168,7 +168,15 @@ export class Engine {
       throw invalidParams(`the target tensor '${target.tensor}' does not depend on the input`);
     }
     const foldBN = plan.kind === 'backward' && plan.lrp === true;
-    const cs = await model.compiledSession(key, plan, target.tensor, dims, foldBN);
+    let cs;
+    try {
+      cs = await model.compiledSession(key, plan, target.tensor, dims, foldBN);
+    } catch (e) {
+      if (e instanceof FeatureVisError && e.code === 'UnsupportedOp') {
+        throw new FeatureVisError('UnsupportedOp', e.message, { ...e.details, working: workingMethods(base.graph, target.tensor, e.details.node) });
+      }
+      throw e;
+    }
     const feeds: Record<string, ort.Tensor> = {
       [model.inputName]: new ort.Tensor('float32', input.data, dims),
     };
@@ -273,6 +281,21 @@ export class Engine {
 function dependsOnInput(p: { graph: import('./ir/graph').Graph }, input: string, target: string): boolean {
   if (target === input) return true;
   return nodesBetween(p.graph, [input], target).length > 0;
+}
+
+/**
+ * Methods that still work when `badNode` has no backward rule: the forward-only ones (occlusion), and the CAMs when
+ * the node lies before the default CAM layer (their backward pass stops there).
+ */
+function workingMethods(g: import('./ir/graph').Graph, target: string, badNode: string | undefined): string[] {
+  const working = methods.all().filter((m) => m.id === 'occlusion').map((m) => m.id);
+  try {
+    const layer = defaultCamLayer(g, new Map(), target);
+    if (!nodesBetween(g, [layer], target).some((n) => n.name === badNode)) working.push('grad-cam');
+  } catch {
+    // no convolutional layer to weight: the CAMs do not apply either
+  }
+  return working;
 }
 
 /** Fills defaults from a method's schema and validates what was given. */

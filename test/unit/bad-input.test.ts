@@ -104,7 +104,10 @@ test('an op without a backward rule names the op and node; the summary lists wha
   const file = oneNodeModel({ op: 'Erf', inputs: ['x'], inputShape: [1, 3, 4, 4] });
   const model = engine.open(file);
   const input = { data: new Float32Array(48).fill(0.5), dims: [1, 3, 4, 4] };
-  await rejectsWith(engine.explain({ model, input, method: 'gradient', target: { kind: 'weights', tensor: 'y0', weights: { data: new Float32Array(48).fill(1), dims: [1, 3, 4, 4] } } }), 'UnsupportedOp', /Erf.*node 'Erf'/);
+  const target = { kind: 'weights' as const, tensor: 'y0', weights: { data: new Float32Array(48).fill(1), dims: [1, 3, 4, 4] } };
+  await rejectsWith(engine.explain({ model, input, method: 'gradient', target }), 'UnsupportedOp', /Erf.*node 'Erf'/);
+  const error = (await engine.explain({ model, input, method: 'gradient', target }).then(() => undefined, (e) => e)) as FeatureVisError;
+  assert.ok(error.details.working?.includes('occlusion'), `methods that still work: ${error.details.working}`);
   const summary = await engine.summary(model);
   assert.ok(summary.unavailable.some((u) => u.method === 'gradient' && /Erf/.test(u.reason)));
 });
