@@ -56,7 +56,9 @@ export function loadTf(): Promise<LoadedTf> {
     console.log = quiet(log);
     let tf: Tf;
     try {
-      tf = load('@tensorflow/tfjs');
+      // A literal require, so bundlers ship the pure package (the extension's engine bundle needs it).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      tf = require('@tensorflow/tfjs') as Tf;
       await tf.setBackend('cpu');
       await tf.ready();
     } finally {
