@@ -1,13 +1,13 @@
 /** ReduceMean over some axes (PyTorch's mean(dim=(2,3))): spread evenly back, like GlobalAveragePool. */
 import { getInt, getInts } from '../../ir/graph';
-import { linearBackward, type LinearMap } from '../lrp';
+import { averagingBackward } from './averaging';
 import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'ReduceMean',
   category: 'linear',
   backward(ctx) {
-    const { b, node } = ctx;
+    const { node } = ctx;
     const x = node.inputs[0];
     const shape = ctx.shape(x);
     const rank = shape.length;
@@ -19,14 +19,7 @@ export const rule: OpRule = {
     }
     const all = !axes || axes.length === 0;
     if (all && getInt(node, 'noop_with_empty_axes', 0)) return [ctx.dy()];
-    const reduced = (all ? shape.map((_, i) => i) : axes!.map((a) => (a < 0 ? a + rank : a)));
-    const keptShape = shape.map((d, i) => (reduced.includes(i) ? 1 : d));
-    const count = reduced.reduce((p, a) => p * shape[a], 1);
-    const map: LinearMap = {
-      signed: false,
-      forward: () => node.outputs[0],
-      transpose: (s) => b.op('Expand', [b.reshape(b.mul(s, b.scalar(1 / count)), keptShape), b.ints(shape, 'shape')]),
-    };
-    return [linearBackward(ctx, map, x, node.outputs[0])];
+    const reduced = all ? shape.map((_, i) => i) : axes!.map((a) => (a < 0 ? a + rank : a));
+    return [averagingBackward(ctx, reduced)];
   },
 };
