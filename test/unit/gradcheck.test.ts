@@ -1,28 +1,10 @@
-/**
- * Finite-difference checks of every gradient rule on one-node models: for random directions v,
- * (S(x + hv) − S(x − hv)) / 2h must equal ⟨∇S, v⟩, with S = Σ w ⊙ y for a random weighting w.
- */
-import { test, after } from 'node:test';
-import * as assert from 'node:assert/strict';
-import { Engine } from '../../src/engine/engine';
+/** Finite-difference checks of the classic CNN ops' gradient rules (see gradcheck.ts). */
 import { attr } from '../../src/engine/ir/graph';
 import { ConstTensor } from '../../src/engine/ir/tensor';
-import { oneNodeModel, randn, rng, type OneNodeSpec } from './onenode';
-
-const engine = new Engine({ threads: 1 });
-after(() => engine.dispose());
-
-const next = rng(7);
-const c = (dims: number[], scale = 1) => ConstTensor.float32(dims, randn(dims.reduce((a, b) => a * b, 1), next).map((v) => v * scale));
-const ci = (v: number[]) => ConstTensor.int64([v.length], v);
-const cs = (v: number) => ConstTensor.float32([], [v]);
-/** Inputs kept at least 0.05 away from 0 so piecewise-linear ops are not probed across a kink. */
-const awayFromZero = (x: Float32Array) => x.map((v) => Math.sign(v) * (0.05 + Math.abs(v)));
-
-interface Case extends OneNodeSpec { name: string; kinks?: boolean; tol?: number }
+import { c, ci, cs, gradcheckCases, type GradCase } from './gradcheck';
 
 const X4 = [2, 4, 7, 7];
-const cases: Case[] = [
+const cases: GradCase[] = [
   { name: 'Conv 3x3 pad 1', op: 'Conv', inputs: ['x', 'w', 'b'], consts: { w: c([5, 4, 3, 3]), b: c([5]) }, attrs: { pads: attr.ints([1, 1, 1, 1]) }, inputShape: X4 },
   { name: 'Conv stride 2 asymmetric pads', op: 'Conv', inputs: ['x', 'w'], consts: { w: c([3, 4, 3, 3]) }, attrs: { strides: attr.ints([2, 2]), pads: attr.ints([0, 1, 1, 0]) }, inputShape: X4 },
   { name: 'Conv dilation 2', op: 'Conv', inputs: ['x', 'w'], consts: { w: c([3, 4, 3, 3]) }, attrs: { dilations: attr.ints([2, 2]), pads: attr.ints([2, 2, 2, 2]) }, inputShape: X4 },
@@ -73,37 +55,4 @@ const cases: Case[] = [
   { name: 'Cast float→float', op: 'Cast', inputs: ['x'], attrs: { to: attr.i(1) }, inputShape: X4 },
 ];
 
-export const CHECKED_OPS = new Set(cases.map((k) => k.op));
-
-for (const k of cases) {
-  test(`gradient of ${k.name} matches finite differences`, async () => {
-    const file = oneNodeModel(k);
-    const model = engine.open(file);
-    const n = k.inputShape.reduce((a, b) => a * b, 1);
-    let x = randn(n, next);
-    if (k.kinks) x = awayFromZero(x);
-    const input = { data: x, dims: k.inputShape };
-    const y = (await engine.forward(model, input)).y0;
-    const w = randn(y.data.length, next);
-    const target = { kind: 'weights' as const, tensor: 'y0', weights: { data: w, dims: y.dims } };
-    const grad = (await engine.explain({ model, input, method: 'gradient', target })).relevance.data;
-    const S = async (d: Float32Array) => {
-      const out = (await engine.forward(model, { data: d, dims: k.inputShape })).y0.data;
-      let s = 0;
-      for (let i = 0; i < out.length; i++) s += out[i] * w[i];
-      return s;
-    };
-    // Larger steps where no kink can be crossed: float32 rounding in S, not truncation, limits the accuracy.
-    const h = k.kinks ? 1e-3 : 1e-2;
-    for (let trial = 0; trial < 3; trial++) {
-      const v = randn(n, next);
-      const plus = x.map((xi, i) => xi + h * v[i]);
-      const minus = x.map((xi, i) => xi - h * v[i]);
-      const fd = ((await S(plus)) - (await S(minus))) / (2 * h);
-      let an = 0;
-      for (let i = 0; i < n; i++) an += grad[i] * v[i];
-      const scale = Math.max(Math.abs(fd), Math.abs(an), 1e-3);
-      assert.ok(Math.abs(fd - an) / scale < (k.tol ?? 5e-3), `direction ${trial}: finite difference ${fd} vs ⟨∇S, v⟩ ${an}`);
-    }
-  });
-}
+gradcheckCases(cases);

@@ -15,6 +15,11 @@ export interface OneNodeSpec {
   inputShape: number[];
   outputs?: number;
   opset?: number;
+  /**
+   * Nodes computed before the main node (attention, normalisation chains): each reads 'x', consts or earlier
+   * outputs; the main node may then read their outputs. Named t0, t1, … unless `outputs` is given.
+   */
+  before?: { op: string; inputs: string[]; outputs?: string[]; attrs?: Record<string, AttrValue> }[];
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'featurevis-onenode-'));
@@ -23,11 +28,14 @@ let counter = 0;
 export function oneNodeModel(spec: OneNodeSpec): string {
   const outputs = Array.from({ length: spec.outputs ?? 1 }, (_, i) => `y${i}`);
   const node: Node = { name: spec.op, op: spec.op, domain: '', inputs: spec.inputs, outputs, attrs: new Map(Object.entries(spec.attrs ?? {})) };
+  const before: Node[] = (spec.before ?? []).map((n, i) => ({
+    name: `${n.op}_${i}`, op: n.op, domain: '', inputs: n.inputs, outputs: n.outputs ?? [`t${i}`], attrs: new Map(Object.entries(n.attrs ?? {})),
+  }));
   const model: Model = {
     irVersion: 8, opsets: [{ domain: '', version: spec.opset ?? 17 }], producerName: 'featurevis-test', producerVersion: '',
     domain: '', modelVersion: 1, docString: '', metadata: [], functions: [],
     graph: {
-      name: 'onenode', nodes: [node],
+      name: 'onenode', nodes: [...before, node],
       inputs: [{ name: 'x', elemType: DataType.FLOAT, dims: spec.inputShape }],
       outputs: outputs.map((name) => ({ name, elemType: DataType.FLOAT })),
       initializers: new Map(Object.entries(spec.consts ?? {})), valueInfo: [],
