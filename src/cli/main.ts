@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Engine, withDefaults } from '../engine/engine';
 import { FeatureVisError, invalidParams } from '../engine/errors';
 import { parseTarget } from '../engine/targets';
+import { parseRegion } from '../engine/dense-targets';
 import { readNpy } from '../engine/npy';
 import type { ParamSpec, ParamValues, TargetSpec } from '../protocol/types';
 import { REDUCTIONS, COLOR_MAPS, type ColorMapName, type Reduction } from '../protocol/display';
@@ -22,9 +23,12 @@ const HELP = `featurevis — explain CNN decisions (ONNX models; default: embedd
   featurevis layers [MODEL]                       tensors with shapes and op types
   featurevis methods                              methods and their parameters
   featurevis predict [--model M] --input I [--top 5]
-  featurevis explain [--model M] --input I --method NAME [--target T] [--layer TENSOR]
+  featurevis explain [--model M] --input I --method NAME [--target T] [--region Y0,X0,Y1,X1] [--layer TENSOR]
                      [--eps E] [--alpha A --beta B] [--<param> V ...] --out out.npy|out.png
                      [--reduce sum|abs-sum|max-abs] [--colormap signed|heat|gray] [--repeat N]
+  featurevis check [--model M] [--input I] [--methods a,b] [--directions N] [--json]
+                     compare every compiled method's backward pass with finite differences of the model;
+                     names the op and node of any disagreement (exit code 3 when one is found)
   featurevis reconstruct [--model M] --method activation-max --target T [--size H,W] [--steps N] [--lr L]
                      [--optimizer adam|sgd] [--lp-weight W --lp-alpha A] [--tv-weight W --tv-beta B] [--fourier]
                      [--decorrelate] [--transforms] [--units 0-7] [--seed S] --out out.npy|out.png
@@ -37,6 +41,10 @@ const HELP = `featurevis — explain CNN decisions (ONNX models; default: embedd
   MODEL.json otherwise), several comma-separated images (a batch), or a preprocessed NCHW float32 .npy.
   Targets: class:K, class:LABEL, unit:TENSOR:C, unit:TENSOR:C:Y:X, or a weights .npy shaped like an output tensor.
   Default target: each item's top class. --out .npy writes raw float32 relevance; .png an overlay.
+  Spatial outputs (segmentation (N,K,H,W), depth, heatmaps): class:K sums class K's logits over the pixels where
+  the model predicts K (default: every pixel's predicted class); predict lists the classes present with their
+  share of pixels. --region y0,x0,y1,x1 (input pixels, exclusive ends) restricts a class or unit:T:C target to a
+  box, mapped to the output's grid when it is smaller (e.g. a stride-8 head).
   --threads N and FEATUREVIS_THREADS set onnxruntime's thread count.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -48,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     const run = COMMANDS[command ?? 'help'];
     if (!run) throw invalidParams(`unknown command '${command}'. Run 'featurevis help'.`);
     await run(engine, args);
-    return 0;
+    return Number(process.exitCode ?? 0);
   } finally {
     await engine.dispose();
   }
@@ -77,10 +85,17 @@ export const COMMANDS: Record<string, Command> = {
     if (args.flags.has('json')) return void console.log(JSON.stringify(preds));
     preds.forEach((row, b) => {
       if (preds.length > 1) console.log(`item ${b}:`);
-      for (const p of row) console.log(`  ${(100 * p.probability).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label ?? ''}`);
+      for (const p of row) {
+        const share = p.fraction !== undefined ? `  (${(100 * p.fraction).toFixed(1)}% of pixels)` : '';
+        console.log(`  ${(100 * p.probability).toFixed(2).padStart(6)}%  ${String(p.index).padStart(4)}  ${p.label ?? ''}${share}`);
+      }
     });
   },
   explain: async (engine, args) => explain(engine, args),
+  check: async (engine, args) => {
+    const code = await (await import('./check')).checkCommand(engine, args);
+    if (code !== 0) process.exitCode = code;
+  },
   reconstruct: async (engine, args) => reconstruct(engine, args),
   'train-inverter': async (engine, args) => (await import('./train-inverter')).trainInverterCommand(engine, args),
   demo: async (engine, args) => {
@@ -125,7 +140,7 @@ export function paramsFromFlags(schema: ParamSpec[], args: Args): ParamValues {
   return out;
 }
 
-const GLOBAL_FLAGS = new Set(['model', 'input', 'method', 'target', 'out', 'repeat', 'reduce', 'colormap', 'opacity', 'threads', 'json']);
+const GLOBAL_FLAGS = new Set(['model', 'input', 'method', 'target', 'region', 'out', 'repeat', 'reduce', 'colormap', 'opacity', 'threads', 'json']);
 
 function targetFrom(args: Args, model: LoadedModel): TargetSpec | undefined {
   const t = str(args, 'target');
@@ -154,13 +169,15 @@ async function explain(engine: Engine, args: Args): Promise<void> {
   const model = engine.open(str(args, 'model'));
   const input = loadInput(required(args, 'input', 'an image or .npy'), model);
   const target = targetFrom(args, model);
+  const regionText = str(args, 'region');
+  const region = regionText === undefined ? undefined : parseRegion(regionText);
   const params = paramsFromFlags(method.params, args);
   // A .npy input is already in the model's tensor units (occlusion colours, bounds); images are in pixel units.
   const inputSpec = str(args, 'input') ?? '';
   if (method.params.some((p) => p.name === 'units') && params.units === undefined && inputSpec.toLowerCase().endsWith('.npy')) params.units = 'tensor';
   withDefaults(method, params);
   const repeat = num(args, 'repeat') ?? 0;
-  const request = { model, input, method: methodId, params, target };
+  const request = { model, input, method: methodId, params, target, region };
   let progressShown = false;
   const result = await engine.explain(request, undefined, (p) => {
     if (p.fraction !== undefined && process.stderr.isTTY) {

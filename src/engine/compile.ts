@@ -19,7 +19,7 @@ export interface NodeFacts {
   firstLinear: boolean;
 }
 
-export type GraphPlan =
+export type GraphPlan = (
   | {
     kind: 'backward'; rulesFor: (node: Node, facts: NodeFacts) => NodeRules; betaIsZero: boolean; timesInput: boolean;
     /** LRP rules on some layer: BatchNorm is then folded into its Conv (one affine layer for the rules). */
@@ -30,11 +30,18 @@ export type GraphPlan =
   /** Reconstruction: gradient of ½‖target − fv_target_weight‖² w.r.t. the input (feature inversion). */
   | { kind: 'feature-match' }
   /** Reconstruction: only the target tensor itself (features at a layer); no backward pass. */
-  | { kind: 'features' };
+  | { kind: 'features' }
+) & {
+  /**
+   * Spatial targets (segmentation): add fv_class_select ⊙ onehot(argmax over axis 1) ⊙ fv_region to the weighting,
+   * so "class K where the model predicts it" needs no forward pass first (see dense-targets.ts).
+   */
+  argmaxSelect?: boolean;
+};
 
 export const INPUT_NAMES = {
   weight: 'fv_target_weight', eps: 'fv_eps', alpha: 'fv_alpha', beta: 'fv_beta', low: 'fv_low', high: 'fv_high',
-  top: 'fv_top',
+  top: 'fv_top', select: 'fv_class_select', region: 'fv_region',
 } as const;
 export const RELEVANCE = 'fv_relevance';
 /** For 2-D (batch, classes) targets: each item's arg-max class, so "explain the prediction" needs one run. */
@@ -80,6 +87,12 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
     const isMax = b.op('Cast', [b.op('Equal', [targetTensor, b.reduce('ReduceMax', targetTensor, [1], true)])], { to: attr.i(1) });
     weight = b.add(weight, b.mul(top, isMax));
     topIndex = b.op('ArgMax', [targetTensor], { axis: attr.i(1), keepdims: attr.i(0) });
+  } else if (plan.argmaxSelect && targetShape.length > 2) {
+    const ones = targetShape.slice(2).map(() => 1);
+    const select = b.addInput(INPUT_NAMES.select, [targetShape[0], targetShape[1], ...ones]);
+    const region = b.addInput(INPUT_NAMES.region, [1, 1, ...targetShape.slice(2)]);
+    const isMax = b.op('Cast', [b.op('Equal', [targetTensor, b.reduce('ReduceMax', targetTensor, [1], true)])], { to: attr.i(1) });
+    weight = b.add(weight, b.mul(b.mul(select, isMax), region));
   }
   const params: RuleParams = {
     eps: b.addInput(INPUT_NAMES.eps, []),
@@ -144,7 +157,7 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
   return { bytes: encodeModel(compiled), inputs: extra, targetTensor, relevance: RELEVANCE, topIndex: topIndex ? TOP_INDEX : undefined };
 }
 
-function liftOpset(model: Model) {
+export function liftOpset(model: Model) {
   return model.opsets.map((o) => (o.domain === '' || o.domain === 'ai.onnx' ? { domain: '', version: Math.max(o.version, COMPILED_OPSET) } : o));
 }
 

@@ -5,13 +5,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { ExplainResult, LayerInfo, MethodInfo, ModelSummary, ParamValues, Prediction, TargetSpec, TensorData } from '../protocol/types';
+import type { DenseMap, ExplainResult, LayerInfo, MethodInfo, ModelSummary, ParamValues, Prediction, Region, TargetSpec, TensorData } from '../protocol/types';
 import { LoadedModel, type SessionSettings } from './model';
 import { methods } from './methods';
 import type { CompiledMethod, Method } from './methods/types';
 import type { CancellationToken } from './methods/run-context';
 import { FeatureVisError, invalidInput, invalidParams } from './errors';
-import { resolveTarget, logitsTensor } from './targets';
+import { resolveTarget, logitsTensor, type ResolvedTarget } from './targets';
+import { applyDense, denseClassTarget, denseMap, denseSummary, describeDense } from './dense-targets';
+import { targetSession } from './occlusion/batching';
+import { producers } from './ir/graph';
+import type { Prepared } from './model';
 import { defaultCamLayer, findCamHead, INPUT_NAMES } from './compile';
 import { pixelBounds } from './preprocess';
 import { DataType } from './ir/tensor';
@@ -36,6 +40,8 @@ export interface ExplainRequest {
   method: string;
   params?: ParamValues;
   target?: TargetSpec;
+  /** Input pixels: restricts a target on a spatial tensor to this box (see dense-targets.ts). */
+  region?: Region;
 }
 
 const NONE: CancellationToken = { isCancellationRequested: false };
@@ -114,8 +120,10 @@ export class Engine {
     const logitsName = logitsTensor(prepared.graph);
     const outputs = await this.forward(model, input);
     const out = outputs[model.model.graph.outputs[0].name];
-    if (!out || out.dims.length !== 2) throw invalidParams(`predictions need a 2-D output (batch, classes); the model's output has shape [${out?.dims.join(', ')}]`);
     const endsInSoftmax = logitsName !== model.model.graph.outputs[0].name;
+    // Spatial outputs (segmentation): the classes present, with their share of pixels.
+    if (out && out.dims.length > 2) return denseSummary(out, isProbability(prepared, model), model.labels, top);
+    if (!out || out.dims.length !== 2) throw invalidParams(`predictions need an output (batch, classes, …); the model's output has shape [${out?.dims.join(', ')}]`);
     const [n, k] = out.dims;
     const result: Prediction[][] = [];
     for (let b = 0; b < n; b++) {
@@ -139,10 +147,44 @@ export class Engine {
     checkInput(req.model, req.input);
     const params = withDefaults(m, req.params ?? {});
     if (m.kind === 'run') {
-      const target = req.target ?? (await this.topClassTarget(req.model, req.input));
+      const target = await this.runTarget(req);
       return m.run({ model: req.model, input: req.input, target, progress, token }, params);
     }
     return this.explainCompiled(m, req, params);
+  }
+
+  /** Item 0's arg-max class map for a model with an (N, K, H, W) output (the panel's mask); null otherwise. */
+  async denseMap(model: LoadedModel, input: TensorData): Promise<DenseMap | null> {
+    const prepared = await model.prepare(input.dims, false);
+    const name = model.model.graph.outputs[0].name;
+    if (prepared.shapes.get(name)?.length !== 4) return null;
+    const out = (await this.forward(model, input))[name];
+    return denseMap(out, isProbability(prepared, model), model.labels);
+  }
+
+  /** A class target on a spatial output, without a target: every pixel's own predicted class. */
+  private resolve(req: ExplainRequest, base: Prepared, spec: TargetSpec | undefined): ResolvedTarget {
+    const logits = logitsTensor(base.graph);
+    const shape = base.shapes.get(logits) ?? [];
+    if (!spec && shape.length > 2) return denseClassTarget('predicted', logits, shape, req.input.dims, req.region, req.model.labels);
+    return resolveTarget(spec ?? { kind: 'class', index: 0 }, base.graph, base.shapes, req.model.labels, req.region);
+  }
+
+  /** Methods with their own loop get a plain weighting: regions and dense arg-max masks are applied here. */
+  private async runTarget(req: ExplainRequest): Promise<TargetSpec> {
+    const { model, input } = req;
+    const base = await model.prepare(input.dims, false);
+    const dense = (base.shapes.get(logitsTensor(base.graph))?.length ?? 0) > 2;
+    const classLike = !req.target || req.target.kind === 'class' || req.target.kind === 'label';
+    if (!req.region && !(dense && classLike)) return req.target ?? (await this.topClassTarget(model, input));
+    const r = this.resolve(req, base, req.target ?? (dense ? undefined : await this.topClassTarget(model, input)));
+    if (!r.dense) return { kind: 'weights', tensor: r.tensor, weights: r.weights };
+    const session = await targetSession(model, r.tensor);
+    const out = await session.run({ [model.inputName]: new ort.Tensor('float32', input.data, input.dims) }, [r.tensor]);
+    const t = out[r.tensor];
+    const weights = applyDense(r.dense, t.data as Float32Array, r.weights.dims).weights;
+    t.dispose();
+    return { kind: 'weights', tensor: r.tensor, weights: { data: weights, dims: r.weights.dims } };
   }
 
   private async topClassTarget(model: LoadedModel, input: TensorData): Promise<TargetSpec> {
@@ -157,10 +199,12 @@ export class Engine {
     // Without a target, 2-D outputs explain each item's top class inside the same run (fv_top); others need a forward.
     const logits = logitsTensor(base.graph);
     const topInGraph = !req.target && base.shapes.get(logits)?.length === 2;
-    const targetSpec = req.target ?? (topInGraph ? { kind: 'class' as const, index: 0 } : await this.topClassTarget(model, input));
-    const target = resolveTarget(targetSpec, base.graph, base.shapes, model.labels);
+    const dense = !req.target && (base.shapes.get(logits)?.length ?? 0) > 2;
+    const target = this.resolve(req, base, req.target ?? (topInGraph || dense ? undefined : await this.topClassTarget(model, input)));
     if (topInGraph) target.weights.data.fill(0);
-    const { plan, key } = m.plan(params, { defaultLayer: () => defaultCamLayer(base.graph, base.shapes, target.tensor) });
+    const planned = m.plan(params, { defaultLayer: () => defaultCamLayer(base.graph, base.shapes, target.tensor) });
+    const plan = target.dense ? { ...planned.plan, argmaxSelect: true } : planned.plan;
+    const key = target.dense ? `${planned.key}|argmax` : planned.key;
     if (plan.kind === 'grad-cam' && !base.shapes.has(plan.layer)) {
       throw invalidParams(`no tensor named '${plan.layer}' in this model; list tensors with 'featurevis layers'`);
     }
@@ -197,6 +241,8 @@ export class Engine {
       [INPUT_NAMES.low]: () => boundTensor(params.low, bounds.low),
       [INPUT_NAMES.high]: () => boundTensor(params.high, bounds.high),
       [INPUT_NAMES.top]: () => scalar(topInGraph ? 1 : 0),
+      [INPUT_NAMES.select]: () => new ort.Tensor('float32', target.dense!.select.data, target.dense!.select.dims),
+      [INPUT_NAMES.region]: () => new ort.Tensor('float32', target.dense!.region.data, target.dense!.region.dims),
     };
     for (const name of cs.compiled.inputs) feeds[name] = values[name]();
     const t0 = performance.now();
@@ -211,6 +257,11 @@ export class Engine {
       const k = target.weights.dims[1];
       top.forEach((c, i) => (target.weights.data[i * k + c] = 1));
       target.description = `class ${top.map((c) => (model.labels?.[c] ? `${c} (${model.labels[c]})` : String(c))).join(', ')}`;
+    }
+    if (target.dense) {
+      const { weights, pixels } = applyDense(target.dense, tgt.data as Float32Array, target.weights.dims);
+      target.weights.data = weights;
+      target.description = describeDense(target.dense, pixels);
     }
     const targetValue = perItemDot(tgt.data as Float32Array, target.weights.data, dims[0]);
     for (const t of Object.values(out)) t.dispose();
@@ -276,6 +327,11 @@ export class Engine {
     for (const { model } of this.models.values()) await model.dispose();
     this.models.clear();
   }
+}
+
+/** Whether the model's first output already is a probability (a final Softmax; LogSoftmax gives log-probabilities). */
+function isProbability(p: Prepared, model: LoadedModel): boolean {
+  return producers(p.graph).get(model.model.graph.outputs[0].name)?.op === 'Softmax';
 }
 
 function dependsOnInput(p: { graph: import('./ir/graph').Graph }, input: string, target: string): boolean {

@@ -2,9 +2,10 @@
  * Targets, loss-layer agnostic: a weighting of one tensor. `class:K` one-hot on the logits, `unit:T:C` a channel
  * of any tensor, `unit:T:C:Y:X` one neuron, or an arbitrary weighting of an output (regression, segmentation).
  */
-import type { TargetSpec, TensorData } from '../protocol/types';
-import { producers, type Graph } from './ir/graph';
+import type { Region, TargetSpec, TensorData } from '../protocol/types';
+import { dataInputs, producers, type Graph } from './ir/graph';
 import { invalidParams } from './errors';
+import { denseClassTarget, restrictToRegion, type DenseTarget } from './dense-targets';
 
 /** Parses the CLI/target string form. Weights files are handled by the caller. */
 export function parseTarget(text: string, labels?: string[]): TargetSpec {
@@ -44,13 +45,21 @@ export interface ResolvedTarget {
   tensor: string;
   weights: TensorData;
   description: string;
+  /** Class targets on a spatial output: the weighting comes from the arg-max (dense-targets.ts), `weights` is 0. */
+  dense?: DenseTarget;
 }
 
-export function resolveTarget(spec: TargetSpec, g: Graph, shapes: Map<string, number[]>, labels?: string[]): ResolvedTarget {
+/**
+ * `region` (input pixels) restricts a target on a spatial tensor to a box; with a class target on a spatial output
+ * (segmentation) the class counts only where the model predicts it.
+ */
+export function resolveTarget(spec: TargetSpec, g: Graph, shapes: Map<string, number[]>, labels?: string[], region?: Region): ResolvedTarget {
+  const inputShape = shapes.get(dataInputs(g)[0].name) ?? [];
   if (spec.kind === 'class' || spec.kind === 'label') {
     const tensor = logitsTensor(g);
     const shape = shapes.get(tensor)!;
-    if (shape.length !== 2) throw invalidParams(`class targets need a 2-D output (batch, classes); '${tensor}' has shape [${shape.join(', ')}]. Use unit:TENSOR:… or a weights .npy.`);
+    if (shape.length < 2) throw invalidParams(`class targets need an output (batch, classes, …); '${tensor}' has shape [${shape.join(', ')}]. Use unit:TENSOR:… or a weights .npy.`);
+    if (shape.length === 2 && region) throw invalidParams(`a region needs a spatial output (N, K, H, W); '${tensor}' has shape [${shape.join(', ')}], one score per class`);
     const [n, k] = shape;
     let indices: number[];
     if (spec.kind === 'label') {
@@ -60,6 +69,7 @@ export function resolveTarget(spec: TargetSpec, g: Graph, shapes: Map<string, nu
       if (j < 0) throw invalidParams(`no class labelled '${spec.label}' in this model's labels`);
       indices = [j];
     } else indices = Array.isArray(spec.index) ? spec.index : [spec.index];
+    if (shape.length > 2) return denseClassTarget(indices, tensor, shape, inputShape, region, labels);
     if (indices.length !== 1 && indices.length !== n) throw invalidParams(`give one class or one per batch item (${n}); got ${indices.length}`);
     const data = new Float32Array(n * k);
     for (let b = 0; b < n; b++) {
@@ -78,11 +88,15 @@ export function resolveTarget(spec: TargetSpec, g: Graph, shapes: Map<string, nu
     if (!sameTail || (w.dims[0] !== shape[0] && w.dims[0] !== 1)) {
       throw invalidParams(`the target weighting has shape [${w.dims.join(', ')}] but '${spec.tensor}' has shape [${shape.join(', ')}]`);
     }
-    if (w.dims[0] === shape[0]) return { tensor: spec.tensor, weights: w, description: `weighting of ${spec.tensor}` };
-    const per = w.data.length;
-    const data = new Float32Array(per * shape[0]);
-    for (let b = 0; b < shape[0]; b++) data.set(w.data, b * per);
-    return { tensor: spec.tensor, weights: { data, dims: shape }, description: `weighting of ${spec.tensor}` };
+    let full = w;
+    if (w.dims[0] !== shape[0]) {
+      const per = w.data.length;
+      const data = new Float32Array(per * shape[0]);
+      for (let b = 0; b < shape[0]; b++) data.set(w.data, b * per);
+      full = { data, dims: shape };
+    }
+    const r = restrictToRegion(full, region, inputShape);
+    return { tensor: spec.tensor, weights: r.weights, description: `weighting of ${spec.tensor}${r.where}` };
   }
   const [n, c, ...spatial] = shape;
   if (shape.length < 2) throw invalidParams(`'${spec.tensor}' has shape [${shape.join(', ')}]; units need a channel axis`);
@@ -104,6 +118,8 @@ export function resolveTarget(spec: TargetSpec, g: Graph, shapes: Map<string, nu
     if (single) data[base + spec.y! * spatial[1] + spec.x!] = 1;
     else data.fill(1, base, base + plane);
   }
-  const where = single ? ` at (${spec.y}, ${spec.x})` : '';
-  return { tensor: spec.tensor, weights: { data, dims: shape }, description: `${spec.tensor} channel ${spec.channel}${where}` };
+  if (single && region) throw invalidParams('a single-neuron target (unit:T:C:Y:X) takes no region; use unit:T:C with the region');
+  const r = restrictToRegion({ data, dims: shape }, region, inputShape);
+  const where = single ? ` at (${spec.y}, ${spec.x})` : r.where;
+  return { tensor: spec.tensor, weights: r.weights, description: `${spec.tensor} channel ${spec.channel}${where}` };
 }

@@ -69,6 +69,26 @@ export interface Prediction {
   label?: string;
   logit: number;
   probability: number;
+  /** Dense (spatial) outputs: the share of output pixels where this class is the arg-max. */
+  fraction?: number;
+}
+
+/** A box in input pixels (the model's input tensor, rows then columns), exclusive ends: rows y0…y1−1. */
+export interface Region {
+  y0: number;
+  x0: number;
+  y1: number;
+  x1: number;
+}
+
+/** Item 0's arg-max class per output pixel of a model with a spatial output (N, K, H, W). */
+export interface DenseMap {
+  height: number;
+  width: number;
+  /** Row-major class indices, height × width. */
+  classes: Int32Array;
+  /** Every class present, most pixels first (fraction = share of pixels). */
+  present: Prediction[];
 }
 
 export interface Timings {
@@ -107,4 +127,18 @@ export interface ErrorPayload {
   node?: string;
   /** Methods that still work on this model (for UnsupportedOp). */
   working?: string[];
+}
+
+/** `featurevis check`: the compiled backward graphs against finite differences of the plain forward model. */
+export interface CheckReport {
+  model: string;
+  inputShape: number[];
+  target: string;
+  /** Whole-model gradient vs directional finite differences. */
+  gradient: { ok: boolean; maxRelError: number; tolerance: number; directions: { fd: number; analytic: number; relError: number }[] } | { ok: false; error: string };
+  /** One entry per distinct node configuration on the path (op, attributes, shapes). */
+  ops: { op: string; node: string; input: number; instances: number; relError?: number; ok: boolean; error?: string }[];
+  localTolerance: number;
+  methods: { method: string; status: 'agrees' | 'disagrees' | 'rules-verified' | 'suspect' | 'unsupported' | 'error' | 'non-finite'; detail: string }[];
+  ok: boolean;
 }
