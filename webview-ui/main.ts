@@ -5,7 +5,8 @@
  */
 import { blend, colorize, reduceChannels, robustScale, type ColorMapName, type Reduction } from '../src/protocol/display';
 import type { HostMessage, PanelState, PanelTarget, WebviewMessage } from '../src/protocol/messages';
-import type { LayerInfo, MethodInfo, ModelSummary, ParamSpec, ParamValues, TensorData } from '../src/protocol/types';
+import type { LayerInfo, MethodInfo, ModelSummary, ParamSpec, ParamValues, Region, TensorData } from '../src/protocol/types';
+import { attachBoxDrag, DenseView } from './mask';
 import './main.css';
 
 interface VsCodeApi { postMessage(m: unknown, transfer?: Transferable[]): void; getState(): unknown; setState(s: unknown): void }
@@ -47,6 +48,8 @@ interface Saved {
   gridOn: boolean;
   gridMethods: string[];
   modelGridOn: boolean;
+  /** Models with a spatial output: the dragged box the targets are restricted to. */
+  region?: Region;
 }
 
 class Visualize {
@@ -64,6 +67,7 @@ class Visualize {
   private lastMain?: { relevance: TensorData; output: MethodInfo['output'] };
   private cells = new Map<string, { canvas: HTMLCanvasElement; caption: HTMLElement; last?: { relevance: TensorData; output: MethodInfo['output'] } }>();
   private renders = 0;
+  private readonly dense?: DenseView;
 
   constructor(private readonly state: PanelState) {
     this.methods = state.methods;
@@ -81,7 +85,15 @@ class Visualize {
       gridOn: prev?.gridOn ?? false,
       gridMethods: prev?.gridMethods ?? ['gradient', 'guided-backprop', 'lrp-epsilon', 'grad-cam'].filter((m) => available.includes(m)),
       modelGridOn: prev?.modelGridOn ?? false,
+      region: state.mask ? prev?.region : undefined,
     };
+    if (state.mask) {
+      this.dense = new DenseView(state.mask, state.preview, {
+        region: this.saved.region,
+        onRegion: (r) => { this.saved.region = r; this.persist(); this.showTarget(); this.runMain(); this.runGrids(); },
+        onPick: (c) => this.setTarget({ kind: 'class', index: c }),
+      });
+    }
     this.render();
     this.runMain();
     this.runGrids();
@@ -107,6 +119,7 @@ class Visualize {
     app.className = 'visualize';
     app.textContent = '';
     this.mainCanvas = h('canvas', { id: 'heatmap', className: 'heatmap', width: s.preview.width, height: s.preview.height, title: 'heatmap over the input as the model sees it' });
+    if (this.dense) attachBoxDrag(this.mainCanvas, (r) => this.dense!.setRegion(r));
     this.status = h('div', { id: 'status', className: 'status' }, 'running…');
     this.controls = h('div', { id: 'params', className: 'params' });
     this.targetLabel = h('span', { id: 'target' });
@@ -125,12 +138,14 @@ class Visualize {
     methodSelect.addEventListener('change', () => { this.saved.method = methodSelect.value; this.persist(); this.renderControls(); this.runMain(); });
 
     const preds = h('ol', { id: 'predictions', className: 'predictions' });
-    preds.append(h('li', { className: 'pred top', onclick: () => this.setTarget({ kind: 'top' }) }, h('span', { className: 'label' }, 'top class (what the model predicts)')));
+    preds.append(h('li', { className: 'pred top', onclick: () => this.setTarget({ kind: 'top' }) }, h('span', { className: 'label' }, s.mask ? "each pixel's predicted class" : 'top class (what the model predicts)')));
     for (const p of s.predictions) {
-      const pct = (p.probability * 100).toFixed(1);
-      const li = h('li', { className: 'pred', 'data-index': p.index, title: `class ${p.index} · logit ${p.logit.toFixed(2)} — click to explain this class`, onclick: () => this.setTarget({ kind: 'class', index: p.index }) },
-        h('span', { className: 'bar', style: `width:${Math.max(1, p.probability * 100)}%` }),
-        h('span', { className: 'label' }, p.label ?? `class ${p.index}`), h('span', { className: 'prob' }, `${pct}%`));
+      // Spatial outputs list the classes present with their share of pixels.
+      const share = p.fraction ?? p.probability;
+      const pct = `${(share * 100).toFixed(1)}%${p.fraction !== undefined ? ' of pixels' : ''}`;
+      const li = h('li', { className: 'pred', 'data-index': p.index, title: `class ${p.index} · ${p.fraction !== undefined ? 'mean ' : ''}logit ${p.logit.toFixed(2)} — click to explain this class`, onclick: () => this.setTarget({ kind: 'class', index: p.index }) },
+        h('span', { className: 'bar', style: `width:${Math.max(1, share * 100)}%` }),
+        h('span', { className: 'label' }, this.dense?.swatch(p.index), p.label ?? `class ${p.index}`), h('span', { className: 'prob' }, pct));
       preds.append(li);
     }
     const classInput = h('input', { type: 'number', id: 'class-index', min: '0', placeholder: 'class #', title: 'explain any class by index (failure analysis: why not the true class?)' });
@@ -157,7 +172,7 @@ class Visualize {
     app.append(
       h('header', {}, h('strong', {}, s.imageName), ' · ', h('span', { id: 'model-name' }, s.modelName), h('span', { id: 'notice', className: 'notice' })),
       h('div', { className: 'main' },
-        h('section', { className: 'view' }, this.mainCanvas, this.status,
+        h('section', { className: 'view' }, h('div', { className: 'canvases' }, this.mainCanvas, this.dense?.element), this.status,
           h('div', { className: 'row' }, h('label', { htmlFor: 'opacity' }, 'Opacity'), opacity, opacityLabel),
           h('div', { className: 'row' }, h('label', {}, 'Colours'), cmap, h('label', {}, 'Channels'), reduction),
           h('div', { className: 'row' }, exportButton)),
@@ -200,7 +215,10 @@ class Visualize {
   private showTarget(): void {
     const t = this.saved.target;
     const label = (i: number) => this.state.predictions.find((p) => p.index === i)?.label ?? `class ${i}`;
-    this.targetLabel.textContent = t.kind === 'top' ? 'top class' : t.kind === 'class' ? `${label(t.index)} (#${t.index})` : `unit ${t.channel} of ${t.tensor}`;
+    const r = this.saved.region;
+    const box = r ? ` in box ${r.y0},${r.x0}–${r.y1},${r.x1}` : '';
+    this.targetLabel.textContent = (t.kind === 'top' ? (this.dense ? 'predicted classes' : 'top class') : t.kind === 'class' ? `${label(t.index)} (#${t.index})` : `unit ${t.channel} of ${t.tensor}`) + box;
+    this.dense?.select(t.kind === 'class' ? t.index : undefined);
     for (const li of document.querySelectorAll<HTMLElement>('.pred')) {
       li.classList.toggle('selected', t.kind === 'class' ? li.dataset.index === String(t.index) : t.kind === 'top' && li.classList.contains('top'));
     }
@@ -209,7 +227,7 @@ class Visualize {
   private send(slot: string, method: string, model?: string): number {
     const seq = ++this.seq;
     this.latest.set(slot, seq);
-    send({ type: 'run', seq, slot, method, params: this.paramsFor(method), target: this.saved.target, model });
+    send({ type: 'run', seq, slot, method, params: this.paramsFor(method), target: this.saved.target, model, region: this.saved.region });
     return seq;
   }
 
@@ -254,7 +272,7 @@ class Visualize {
 
   onResult(m: Extract<HostMessage, { type: 'result' }>): void {
     if (this.latest.get(m.slot) !== m.seq) return; // superseded
-    const info = `${m.ms} ms${m.final ? '' : ' (partial)'}${Number.isFinite(m.targetValue) ? ` · target ${m.targetTensor} = ${m.targetValue.toFixed(3)}` : ''}`;
+    const info = `${m.ms} ms${m.final ? '' : ' (partial)'}${Number.isFinite(m.targetValue) ? ` · target ${m.targetTensor} = ${m.targetValue.toFixed(3)}` : ''}${this.dense && m.targetDescription ? ` · ${m.targetDescription}` : ''}`;
     if (m.slot === 'main') {
       this.lastMain = { relevance: m.relevance, output: m.output };
       this.paint(this.mainCanvas, this.lastMain);
@@ -316,6 +334,7 @@ class Visualize {
       ctx.drawImage(off, 0, 0, pw, ph);
       ctx.globalAlpha = 1;
     }
+    this.dense?.decorate(canvas);
     canvas.dataset.scale = scale.toPrecision(3);
     canvas.title = `${cmap} colour map, scale ±${scale.toPrecision(3)} (99.5th percentile of |value|)`;
   }

@@ -50,11 +50,12 @@ export function serveEngine(transport: Transport, settings: SessionSettings = {}
     return { input, preview: { width: rgba.width, height: rgba.height, data: rgba.data } };
   });
   connection.onRequest(Requests.predict, async (p) => (await engine.predict(open(p), checkTensor(p.input, 'predict.input'), p.top ?? 5))[0]);
+  connection.onRequest(Requests.denseMap, (p) => engine.denseMap(open(p), checkTensor(p.input, 'model/dense.input')));
   connection.onRequest(Requests.explain, async (p, ctx) => {
     const model = open(p);
     const t0 = performance.now();
     const result = await engine.explain(
-      { model, input: checkTensor(p.input, 'explain.input'), method: p.method, params: p.params, target: p.target },
+      { model, input: checkTensor(p.input, 'explain.input'), method: p.method, params: p.params, target: p.target, region: p.region },
       ctx.token,
       (pr) => ctx.progress(pr),
     );

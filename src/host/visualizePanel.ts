@@ -88,11 +88,12 @@ export class VisualizePanel implements vscode.Disposable {
       this.models = modelsFound;
       const input = await this.inputFor(this.model);
       const preview = await this.previewFor(this.model);
-      const [predictions, methods, summary, layers] = await Promise.all([
+      const [predictions, methods, summary, layers, mask] = await Promise.all([
         engine.request(Requests.predict, { model: this.model, input, top: 5 }),
         engine.request(Requests.methods, {}),
         engine.request(Requests.summary, { model: this.model }),
         engine.request(Requests.layers, { model: this.model }),
+        engine.request(Requests.denseMap, { model: this.model, input }),
       ]);
       const cfg = vscode.workspace.getConfiguration('featurevis');
       const state: PanelState = {
@@ -108,6 +109,7 @@ export class VisualizePanel implements vscode.Disposable {
         defaultMethod: cfg.get<string>('defaultMethod', 'guided-backprop'),
         colorMap: cfg.get<string>('colorMap', 'auto'),
         target: this.target,
+        mask: mask ?? undefined,
       };
       this.post({ type: 'init', view: 'visualize', state });
     } catch (e) {
@@ -209,7 +211,7 @@ export class VisualizePanel implements vscode.Disposable {
       const input = await this.inputFor(model);
       if (source.token.isCancellationRequested) return;
       const params = Object.fromEntries(Object.entries(m.params).filter(([, v]) => v !== undefined && v !== ''));
-      const explain = (target: PanelTarget) => this.ctx.engine.request(Requests.explain, { model, input, method: m.method, params, target: toTargetSpec(target) }, {
+      const explain = (target: PanelTarget, region = m.region) => this.ctx.engine.request(Requests.explain, { model, input, method: m.method, params, target: toTargetSpec(target), region }, {
         token: source.token,
         onProgress: (p) => {
           if (p.partial) this.post({ type: 'result', seq: m.seq, slot: m.slot, relevance: p.partial, output: 'map', ms: Date.now() - t0, targetValue: NaN, targetTensor: '', final: false });
@@ -219,12 +221,13 @@ export class VisualizePanel implements vscode.Disposable {
       try {
         result = await explain(m.target);
       } catch (e) {
-        // A model-grid cell whose model has no such class (other label space): explain that model's own top class.
-        if (!m.slot.startsWith('model:') || m.target.kind !== 'class' || errorCode(e) !== 'InvalidParams') throw e;
-        result = await explain({ kind: 'top' });
+        // A model-grid cell whose model has no such class (other label space) or no spatial output for the box:
+        // explain that model's own top class.
+        if (!m.slot.startsWith('model:') || (m.target.kind !== 'class' && !m.region) || errorCode(e) !== 'InvalidParams') throw e;
+        result = await explain({ kind: 'top' }, undefined);
       }
       const method = (await this.methodsCache()).find((x) => x.id === m.method);
-      this.post({ type: 'result', seq: m.seq, slot: m.slot, relevance: result.relevance, output: method?.output ?? 'input', ms: Date.now() - t0, targetValue: result.targetValue[0], targetTensor: result.targetTensor, final: true });
+      this.post({ type: 'result', seq: m.seq, slot: m.slot, relevance: result.relevance, output: method?.output ?? 'input', ms: Date.now() - t0, targetValue: result.targetValue[0], targetTensor: result.targetTensor, final: true, targetDescription: typeof result.extras?.target === 'string' ? result.extras.target : undefined });
     } catch (e) {
       const code = errorCode(e);
       if (code === 'Cancelled') return;

@@ -4,7 +4,7 @@
  * No imports outside src/protocol.
  */
 import { request } from './rpc';
-import type { ExplainResult, LayerInfo, MethodInfo, ModelSummary, ParamValues, Prediction, Progress, TargetSpec, TensorData } from './types';
+import type { DenseMap, ExplainResult, LayerInfo, MethodInfo, ModelSummary, ParamValues, Prediction, Progress, Region, TargetSpec, TensorData } from './types';
 
 // ---------------------------------------------------------------- engine process requests
 /** `model` is a file path; undefined means the embedded default model. */
@@ -23,7 +23,10 @@ export const Requests = {
   /** Decodes an image file (PNG, JPEG) or takes RGBA pixels, and preprocesses it for the model. */
   loadImage: request<ModelRef & { path?: string; rgba?: RgbaPixels }, LoadedImage>('image/load'),
   predict: request<ModelRef & { input: TensorData; top?: number }, Prediction[]>('predict'),
-  explain: request<ModelRef & { input: TensorData; method: string; params?: ParamValues; target?: TargetSpec }, ExplainResult, Progress>('explain'),
+  /** The predicted class per output pixel, for models with an (N, K, H, W) output; null for others. */
+  denseMap: request<ModelRef & { input: TensorData }, DenseMap | null>('model/dense'),
+  /** `region` (input pixels) restricts a target on a spatial output to a box. */
+  explain: request<ModelRef & { input: TensorData; method: string; params?: ParamValues; target?: TargetSpec; region?: Region }, ExplainResult, Progress>('explain'),
   /** Test hook: makes the engine process exit abruptly (simulates a native crash). */
   crash: request<Record<string, never>, void>('engine/crash'),
 };
@@ -35,7 +38,7 @@ export type PanelTarget = { kind: 'top' } | { kind: 'class'; index: number } | {
 /** Webview → host. */
 export type WebviewMessage =
   | { type: 'ready' }
-  | { type: 'run'; seq: number; slot: string; method: string; params: ParamValues; target: PanelTarget; model?: string }
+  | { type: 'run'; seq: number; slot: string; method: string; params: ParamValues; target: PanelTarget; model?: string; region?: Region }
   | { type: 'cancel'; slot: string }
   | { type: 'export'; png: ArrayBuffer; name: string }
   | { type: 'decoded'; width: number; height: number; data: ArrayBuffer }
@@ -48,7 +51,7 @@ export type HostMessage =
   | { type: 'init'; view: 'visualize'; state: PanelState }
   | { type: 'init'; view: 'onnx'; summary: ModelSummary; layers: LayerInfo[]; methods: MethodInfo[] }
   | { type: 'init'; view: 'filters'; filters: { tensor: string; dims: number[]; data: Float32Array } }
-  | { type: 'result'; seq: number; slot: string; relevance: TensorData; output: MethodInfo['output']; ms: number; targetValue: number; targetTensor: string; final: boolean }
+  | { type: 'result'; seq: number; slot: string; relevance: TensorData; output: MethodInfo['output']; ms: number; targetValue: number; targetTensor: string; final: boolean; targetDescription?: string }
   | { type: 'runError'; seq: number; slot: string; code: string; message: string; working?: string[] }
   | { type: 'decode'; bytes: ArrayBuffer; name: string }
   | { type: 'setTarget'; target: PanelTarget }
@@ -68,6 +71,8 @@ export interface PanelState {
   defaultMethod: string;
   colorMap: string;
   target: PanelTarget;
+  /** Models with a spatial output: item 0's predicted class per output pixel (drawn over the image). */
+  mask?: DenseMap;
 }
 
 const isObj = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
@@ -93,6 +98,13 @@ function isPanelTarget(x: unknown): x is PanelTarget {
   return false;
 }
 
+/** A box in input pixels; the engine checks it against the input's size. */
+function isRegion(x: unknown): x is Region {
+  if (!isObj(x)) return false;
+  const { y0, x0, y1, x1 } = x;
+  return isInt(y0, 0, 20000) && isInt(x0, 0, 20000) && isInt(y1, 1, 20000) && isInt(x1, 1, 20000) && y0 < y1 && x0 < x1;
+}
+
 const isBuffer = (x: unknown): x is ArrayBuffer => x instanceof ArrayBuffer || (isObj(x) && Object.prototype.toString.call(x) === '[object ArrayBuffer]');
 
 /** Checks a message from a webview. Returns the typed message or why it was rejected. */
@@ -110,7 +122,8 @@ export function parseWebviewMessage(x: unknown): { ok: true; message: WebviewMes
       if (!isParamValues(x.params)) return bad('run.params must map names to numbers, strings or booleans');
       if (!isPanelTarget(x.target)) return bad('run.target is not a valid target');
       if (x.model !== undefined && !isStr(x.model)) return bad('run.model must be a string');
-      return { ok: true, message: { type: 'run', seq: x.seq, slot: x.slot, method: x.method, params: x.params, target: x.target, model: x.model as string | undefined } };
+      if (x.region !== undefined && !isRegion(x.region)) return bad('run.region must be {y0, x0, y1, x1}: whole pixels with y0 < y1 and x0 < x1');
+      return { ok: true, message: { type: 'run', seq: x.seq, slot: x.slot, method: x.method, params: x.params, target: x.target, model: x.model as string | undefined, region: x.region ? { y0: x.region.y0, x0: x.region.x0, y1: x.region.y1, x1: x.region.x1 } : undefined } };
     case 'cancel':
       if (!isStr(x.slot, 256)) return bad('cancel.slot must be a string');
       return { ok: true, message: { type: 'cancel', slot: x.slot } };

@@ -101,6 +101,8 @@ test('invalid webview messages are rejected with a reason', () => {
     [{ type: 'run', seq: 1, slot: 'main', method: 'gradient', params: {}, target: { kind: 'class', index: 1.5 } }, /target/],
     [{ type: 'decoded', width: 2, height: 2, data: new ArrayBuffer(3) }, /length/],
     [{ type: 'export', png: 'data:image/png;base64,AAAA', name: 'x.png' }, /ArrayBuffer/],
+    [{ type: 'run', seq: 1, slot: 'main', method: 'gradient', params: {}, target: { kind: 'top' }, region: { y0: 5, x0: 0, y1: 2, x1: 4 } }, /region/],
+    [{ type: 'run', seq: 1, slot: 'main', method: 'gradient', params: {}, target: { kind: 'top' }, region: { y0: 0, x0: 0, y1: 2.5, x1: 4 } }, /region/],
   ];
   for (const [msg, why] of cases) {
     const r = parseWebviewMessage(msg);
@@ -109,6 +111,8 @@ test('invalid webview messages are rejected with a reason', () => {
   }
   const ok = parseWebviewMessage({ type: 'run', seq: 3, slot: 'main', method: 'lrp-epsilon', params: { eps: 0.1 }, target: { kind: 'class', index: 281 } });
   assert.equal(ok.ok, true);
+  const boxed = parseWebviewMessage({ type: 'run', seq: 4, slot: 'main', method: 'gradient', params: {}, target: { kind: 'class', index: 2 }, region: { y0: 1, x0: 2, y1: 3, x1: 4, extra: 'dropped' } });
+  assert.deepEqual(boxed.ok && boxed.message.type === 'run' && boxed.message.region, { y0: 1, x0: 2, y1: 3, x1: 4 });
   assert.equal(parseWebviewMessage({ type: 'decoded', width: 1, height: 1, data: new ArrayBuffer(4) }).ok, true);
 });
 void path;
