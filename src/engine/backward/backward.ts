@@ -3,7 +3,7 @@
  * asking each op's rule for the signal of its inputs, and sums signals where a tensor has several readers.
  */
 import type { GraphBuilder } from '../ir/builder';
-import type { Graph, Node } from '../ir/graph';
+import { consumers, type Graph, type Node } from '../ir/graph';
 import { UnsupportedOpError } from './errors';
 import type { RuleRegistry } from './registry';
 import type { BackwardContext, NodeRules, RuleParams } from './types';
@@ -45,19 +45,26 @@ export function nodesBetween(g: Graph, from: string[], to: string): Node[] {
 /** Tensors known to be ≥ 0, by a forward pass over ops that keep or create non-negativity. */
 export function nonNegativeTensors(g: Graph): Set<string> {
   const nonneg = new Set<string>();
+  const creates = new Set(['Relu', 'Sigmoid', 'Softmax', 'HardSigmoid', 'Exp', 'Abs', 'Softplus', 'Sqrt', 'ReduceL2', 'ReduceSumSquare']);
   const keeps = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Reshape', 'Flatten',
-    'Squeeze', 'Unsqueeze', 'Transpose', 'Identity', 'Dropout', 'Concat', 'Split', 'Slice', 'Pad', 'ReduceMean']);
+    'Squeeze', 'Unsqueeze', 'Transpose', 'Identity', 'Dropout', 'Concat', 'Split', 'Slice', 'Pad', 'ReduceMean',
+    'Expand', 'Tile', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'Sum', 'Mean', 'Min', 'Where']);
+  const allInputs = new Set(['Concat', 'Sum', 'Mean', 'Min']);
+  const isNonNeg = (t: string) => nonneg.has(t) || (g.initializers.get(t)?.numbers().every((v) => v >= 0) ?? false);
   for (const n of g.nodes) {
     let yes = false;
-    if (n.op === 'Relu' || n.op === 'Sigmoid' || n.op === 'Softmax' || n.op === 'HardSigmoid') yes = true;
+    if (creates.has(n.op)) yes = true;
     else if (n.op === 'Clip') {
       const min = n.inputs[1] ? g.initializers.get(n.inputs[1])?.numbers()[0] : undefined;
       yes = min !== undefined && min >= 0;
+    } else if (n.op === 'Max') {
+      // One non-negative input suffices (a constant one too: Max(x, 0) is a ReLU).
+      yes = n.inputs.some(isNonNeg);
     } else if (keeps.has(n.op)) {
-      const data = n.op === 'Concat' ? n.inputs : [n.inputs[0]];
+      const data = allInputs.has(n.op) ? n.inputs : n.op === 'Where' ? n.inputs.slice(1) : [n.inputs[0]];
       // A Pad keeps non-negativity only with a non-negative fill value.
       const fill = n.op === 'Pad' && n.inputs[2] ? g.initializers.get(n.inputs[2])?.numbers()[0] ?? -1 : 0;
-      yes = fill >= 0 && data.every((i) => nonneg.has(i));
+      yes = fill >= 0 && data.every(isNonNeg);
     }
     if (yes) for (const o of n.outputs) if (o) nonneg.add(o);
   }
@@ -73,6 +80,7 @@ export function emitBackward(b: GraphBuilder, req: BackwardRequest): Map<string,
   const nonneg = nonNegativeTensors(g);
   const producerOf = new Map<string, Node>();
   for (const n of g.nodes) for (const o of n.outputs) if (o) producerOf.set(o, n);
+  const readers = consumers(g);
   const signalOf = (name: string): string | undefined => {
     const list = signals.get(name);
     if (!list || list.length === 0) return undefined;
@@ -100,6 +108,8 @@ export function emitBackward(b: GraphBuilder, req: BackwardRequest): Map<string,
       shape: (name) => b.shapeOf(name),
       constant: (name) => g.initializers.get(name),
       producerOp: (name) => producerOf.get(name)?.op,
+      producer: (name) => producerOf.get(name),
+      consumers: (name) => readers.get(name) ?? [],
       nonNegative: (name) => nonneg.has(name),
       unsupported: (why) => new UnsupportedOpError(node.op, node.name, `${node.op} node '${node.name}': ${why}`),
     };

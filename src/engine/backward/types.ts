@@ -42,6 +42,10 @@ export interface BackwardContext {
   shape(name: string): number[];
   /** Op type of the node producing a tensor (undefined for graph inputs and initializers). */
   producerOp(name: string): string | undefined;
+  /** The forward node producing a tensor (undefined for graph inputs and initializers). */
+  producer(name: string): Node | undefined;
+  /** The forward graph's readers of a tensor (backward nodes excluded). */
+  consumers(name: string): readonly Node[];
   /** The constant value of a tensor (initializer), if it has one. */
   constant(name: string): ConstTensor | undefined;
   /** Statically known to be ≥ 0 (after ReLU, pooling of such, …): LRP rules then skip the negative half. */

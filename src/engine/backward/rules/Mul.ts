@@ -1,22 +1,12 @@
 /**
  * Mul. Gradient: the product rule. LRP: scaling by a constant keeps relevance; a gated product (SiLU x·σ(x),
- * squeeze-excitation x·σ(s), HardSwish as x·hardsigmoid(x)) gives all relevance to the gated signal, none to the gate.
+ * GELU x·Φ(x), squeeze-excitation x·σ(s), HardSwish as x·hardsigmoid(x); see gating.ts) gives all relevance to the
+ * gated signal, none to the gate; any other product of two input-dependent tensors takes AttnLRP's uniform rule
+ * (Achtibat et al. 2024, Prop. 3.2): each factor gets half.
  */
-import { isConstant, toInput } from './elementwise';
-import type { BackwardContext, OpRule } from '../types';
-
-const GATES = new Set(['Sigmoid', 'HardSigmoid']);
-
-function lrpTarget(ctx: BackwardContext): number {
-  const [a, c] = ctx.node.inputs;
-  if (isConstant(ctx, 1)) return 0;
-  if (isConstant(ctx, 0)) return 1;
-  const gateA = GATES.has(ctx.producerOp(a) ?? '');
-  const gateC = GATES.has(ctx.producerOp(c) ?? '');
-  if (gateC && !gateA) return 0;
-  if (gateA && !gateC) return 1;
-  throw ctx.unsupported('LRP through a product of two input-dependent tensors needs one of them to be a sigmoid gate');
-}
+import { gatedSignal } from './gating';
+import { toInput } from './elementwise';
+import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'Mul',
@@ -25,8 +15,12 @@ export const rule: OpRule = {
     const { b, node } = ctx;
     const dy = ctx.dy()!;
     if (ctx.lrp) {
-      const keep = lrpTarget(ctx);
-      return keep === 0 ? [toInput(ctx, 0, dy), undefined] : [undefined, toInput(ctx, 1, dy)];
+      // A factor that does not depend on the input (a constant, or computed from constants) acts as a scale.
+      const keep = !ctx.wants(1) ? 0 : !ctx.wants(0) ? 1 : gatedSignal(ctx);
+      if (keep === 0) return [toInput(ctx, 0, dy), undefined];
+      if (keep === 1) return [undefined, toInput(ctx, 1, dy)];
+      const half = b.mul(dy, b.scalar(0.5));
+      return [toInput(ctx, 0, half), toInput(ctx, 1, half)];
     }
     const [a, c] = node.inputs;
     return [

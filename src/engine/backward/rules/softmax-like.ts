@@ -1,19 +1,23 @@
-/** Shared shape of the Softmax and LogSoftmax rules: identity under LRP, a per-axis formula otherwise. */
+/** Shared shape of the Softmax and LogSoftmax rules: a per-axis formula for gradients and (optionally) for LRP. */
 import { getInt } from '../../ir/graph';
 import type { GraphBuilder } from '../../ir/builder';
 import { axisOf } from './shared';
 import type { OpRule } from '../types';
 
-export function softmaxLike(op: string, gradient: (b: GraphBuilder, dy: string, y: string, axis: number) => string): OpRule {
+type AxisFormula = (b: GraphBuilder, dy: string, y: string, axis: number, x: string) => string;
+
+/** `lrp` gives the relevance rule; without one relevance passes unchanged. */
+export function softmaxLike(op: string, gradient: AxisFormula, lrp?: AxisFormula): OpRule {
   return {
     op,
     category: 'activation',
     backward(ctx) {
       const { b, node } = ctx;
       const dy = ctx.dy()!;
-      if (ctx.lrp) return [dy];
+      if (ctx.lrp && !lrp) return [dy];
       const y = node.outputs[0];
-      return [gradient(b, dy, y, axisOf(getInt(node, 'axis', -1), ctx.shape(y).length))];
+      const axis = axisOf(getInt(node, 'axis', -1), ctx.shape(y).length);
+      return [(ctx.lrp ? lrp! : gradient)(b, dy, y, axis, node.inputs[0])];
     },
   };
 }
