@@ -8,6 +8,7 @@ import { loadModelFile } from './onnx/load';
 import { cloneGraph, dataInputs, defaultOpset, type Graph, type Model } from './ir/graph';
 import { probeModel, type ProbeResult } from './ir/probe';
 import { checkCoercedSoftmax, constantsToInitializers, foldBatchNormIntoConv, foldStatic, upgradeOpset, UnsupportedModelError } from './ir/canonicalize';
+import { fuseDecomposedNorms } from './ir/fuse-norms';
 import { DataType, DTYPE_NAMES } from './ir/tensor';
 import { OnnxFormatError } from './onnx/codec';
 import { defaultPreprocessing, mergePreprocessing, readSidecar, type Preprocessing, type Sidecar } from './preprocess';
@@ -189,7 +190,11 @@ export class LoadedModel {
           if (e instanceof UnsupportedModelError) throw new FeatureVisError('ModelLoadFailed', e.message);
           throw e;
         }
-        if (foldBatchNorm) foldBatchNormIntoConv(graph, new Set(protect));
+        if (foldBatchNorm) {
+          // LRP only: affine layers as one (BatchNorm into Conv), written-out layer norms as LayerNormalization.
+          foldBatchNormIntoConv(graph, new Set(protect));
+          fuseDecomposedNorms(graph, probe.shapes, new Set(protect));
+        }
         return { graph, shapes: probe.shapes };
       })();
       p.catch(() => this.prepared.delete(key));

@@ -14,6 +14,11 @@ export type BiasMod = 'keep' | 'pos' | 'neg' | 'none';
 export interface LinearMap {
   /** False for pools and sums, whose implicit weights are all ≥ 0 (z⁺/αβ/zB then reduce to a tiny-ε rule). */
   signed: boolean;
+  /**
+   * The map is applied in factored form (sums and differences, not one matrix product), so R/tiny of an output
+   * without contributions (z⁺ or z⁻ exactly 0) would not cancel to 0 in the transpose: such outputs are masked.
+   */
+  factored?: boolean;
   /** z = W_mod x (+ b_mod). */
   forward(x: string, w: WeightMod, bias: BiasMod): string;
   /** W_modᵀ s, shaped like the input. */
@@ -84,7 +89,8 @@ export function linearBackward(ctx: BackwardContext, map: LinearMap, x: string, 
   let zp = map.forward(xp, 'pos', posBias);
   if (xn) zp = b.add(zp, map.forward(xn, 'neg', 'none'));
   // zp ≥ 0 and zn ≤ 0 by construction (W⁺x⁺, W⁻x⁻, b⁺ ≥ 0), so their sign is known and the stabiliser is one Add.
-  const sp = b.div(R, b.add(zp, tiny));
+  let sp = b.div(R, b.add(zp, tiny));
+  if (map.factored) sp = b.mul(sp, b.mask('Greater', zp, b.scalar(0)));
   let pos = b.mul(xp, map.transpose(sp, 'pos'));
   if (xn) pos = b.add(pos, b.mul(xn, map.transpose(sp, 'neg')));
   if (rule === 'zplus') return pos;
@@ -93,7 +99,8 @@ export function linearBackward(ctx: BackwardContext, map: LinearMap, x: string, 
   let zn = map.forward(xp, 'neg', 'neg');
   if (xn) zn = b.add(zn, map.forward(xn, 'pos', 'none'));
   // An exactly zero zn means every negative contribution is zero, so the sign used for it does not matter.
-  const sn = b.div(R, b.sub(zn, tiny));
+  let sn = b.div(R, b.sub(zn, tiny));
+  if (map.factored) sn = b.mul(sn, b.mask('Less', zn, b.scalar(0)));
   let neg = b.mul(xp, map.transpose(sn, 'neg'));
   if (xn) neg = b.add(neg, b.mul(xn, map.transpose(sn, 'pos')));
   return b.sub(b.mul(params.alpha, pos), b.mul(params.beta, neg));

@@ -9,14 +9,18 @@ import { rule as Concat } from './Concat';
 import { rule as Conv } from './Conv';
 import { rule as Div } from './Div';
 import { rule as Dropout } from './Dropout';
+import { rule as Einsum } from './Einsum';
 import { rule as Flatten } from './Flatten';
 import { rule as Gemm } from './Gemm';
 import { rule as GlobalAveragePool } from './GlobalAveragePool';
 import { rule as GlobalMaxPool } from './GlobalMaxPool';
+import { rule as GroupNormalization } from './GroupNormalization';
 import { rule as HardSigmoid } from './HardSigmoid';
 import { rule as HardSwish } from './HardSwish';
 import { rule as Identity } from './Identity';
+import { rule as InstanceNormalization } from './InstanceNormalization';
 import { rule as LRN } from './LRN';
+import { rule as LayerNormalization } from './LayerNormalization';
 import { rule as LeakyRelu } from './LeakyRelu';
 import { rule as LogSoftmax } from './LogSoftmax';
 import { rule as MatMul } from './MatMul';
@@ -47,14 +51,18 @@ export const ALL_RULES: readonly OpRule[] = [
   Conv,
   Div,
   Dropout,
+  Einsum,
   Flatten,
   Gemm,
   GlobalAveragePool,
   GlobalMaxPool,
+  GroupNormalization,
   HardSigmoid,
   HardSwish,
   Identity,
+  InstanceNormalization,
   LRN,
+  LayerNormalization,
   LeakyRelu,
   LogSoftmax,
   MatMul,

@@ -74,6 +74,7 @@ function centringMap(b: GraphBuilder, a: string, spec: NormSpec, shape: number[]
   };
   return {
     signed: true,
+    factored: true,
     forward(x: string, mod: WeightMod, biasMod: BiasMod) {
       const { p, o } = coeffs(mod);
       const xv = b.reshape(x, view);
