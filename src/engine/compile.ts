@@ -4,7 +4,7 @@
  * every class, unit and slider position.
  */
 import { GraphBuilder } from './ir/builder';
-import { attr, cloneGraph, dataInputs, defaultOpset, type Graph, type Model, type Node } from './ir/graph';
+import { attr, cloneGraph, dataInputs, defaultOpset, getInts, type Graph, type Model, type Node } from './ir/graph';
 import { COMPILED_OPSET } from './ir/canonicalize';
 import { emitBackward } from './backward/backward';
 import type { RuleRegistry } from './backward/registry';
@@ -12,6 +12,7 @@ import type { NodeRules, RuleParams } from './backward/types';
 import { encodeModel } from './onnx/codec';
 import { DataType } from './ir/tensor';
 import { FeatureVisError } from './errors';
+import { camLayout, channelsFirst, tokenCamLayer } from './cam-layout';
 
 /** Facts about a node that a method's rule assignment may use. */
 export interface NodeFacts {
@@ -112,12 +113,16 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
     const grad = emitBackward(b, { target: targetTensor, seed, wrt: [input], rulesFor, params, registry }).get(input)!;
     relevance = plan.timesInput ? b.mul(grad, input) : grad;
   } else if (plan.kind === 'cam') {
-    const { pooledInput, pooledOutput } = findCamHead(g, targetTensor);
+    const { pooledInput, pooledOutput, axes } = findCamHead(g, targetTensor);
     const dPooled = emitBackward(b, { target: targetTensor, seed: weight, wrt: [pooledOutput], rulesFor: gradientRules, params, registry }).get(pooledOutput)!;
     // d(target)/d(pooled) = w_c, so Σ_k w_ck A_k is the channel sum of A ⊙ that signal (no bias, no ReLU).
     const aShape = b.shapeOf(pooledInput);
-    const weights = b.reshape(dPooled, [aShape[0], aShape[1], ...aShape.slice(2).map(() => 1)]);
-    relevance = upsample(b, b.reduce('ReduceSum', b.mul(pooledInput, weights), [1], true), inShape);
+    const layout = camLayout(aShape, inShape, axes);
+    if (!layout) throw new FeatureVisError('InvalidParams', `CAM: the pooled tensor '${pooledInput}' [${aShape.join(', ')}] is not a feature map or a patch-token sequence`);
+    const A = channelsFirst(b, pooledInput, aShape, layout);
+    const aView = b.shapeOf(A);
+    const weights = b.reshape(dPooled, [aView[0], aView[1], ...aView.slice(2).map(() => 1)]);
+    relevance = upsample(b, b.reduce('ReduceSum', b.mul(A, weights), [1], true), inShape);
   } else if (plan.kind === 'feature-match') {
     g.outputs = [];
     const seed = b.sub(targetTensor, weight);
@@ -127,14 +132,17 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
     relevance = targetTensor;
   } else {
     const layer = plan.layer;
-    if (!b.shapes.has(layer) || b.shapeOf(layer).length < 3) {
-      throw new FeatureVisError('InvalidParams', `layer '${layer}' is not a feature map with spatial axes (N, C, …); pick a convolutional layer's output`);
+    const layout = b.shapes.has(layer) ? camLayout(b.shapeOf(layer), inShape) : undefined;
+    if (!layout) {
+      throw new FeatureVisError('InvalidParams', `layer '${layer}' is not a feature map with spatial axes ((N, C, …), (N, H, W, C) or patch tokens (N, T, C)); pick a convolutional layer's or a transformer block's output`);
     }
-    const rank = b.shapeOf(layer).length;
-    const spatialAxes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
     const dA = emitBackward(b, { target: targetTensor, seed: weight, wrt: [layer], rulesFor: gradientRules, params, registry }).get(layer)!;
-    const alphas = b.reduce('ReduceMean', dA, spatialAxes, true);
-    const map = b.relu(b.reduce('ReduceSum', b.mul(alphas, layer), [1], true));
+    // Channels-last maps and token sequences are viewed as (N, C, h, w); extra tokens (class, registers) are dropped.
+    const A = channelsFirst(b, layer, b.shapeOf(layer), layout);
+    const rank = b.shapeOf(A).length;
+    const spatialAxes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
+    const alphas = b.reduce('ReduceMean', channelsFirst(b, dA, b.shapeOf(layer), layout), spatialAxes, true);
+    const map = b.relu(b.reduce('ReduceSum', b.mul(alphas, A), [1], true));
     relevance = upsample(b, map, inShape);
     if (plan.guided) {
       const guidedRules = () => ({ activation: 'guided', linear: 'gradient' }) as NodeRules;
@@ -171,8 +179,11 @@ function upsample(b: GraphBuilder, map: string, inShape: number[]): string {
 
 const HEAD_PASS = new Set(['Flatten', 'Reshape', 'Squeeze', 'Identity', 'Dropout']);
 
-/** CAM needs global average pooling followed (through reshapes) by a dense layer producing the target. */
-export function findCamHead(g: Graph, target: string): { pooledInput: string; pooledOutput: string } {
+/**
+ * CAM needs global average pooling followed (through reshapes) by a dense layer producing the target; `axes` are
+ * the pooled axes (they tell channels-first maps from channels-last maps and token sequences).
+ */
+export function findCamHead(g: Graph, target: string): { pooledInput: string; pooledOutput: string; axes?: number[] } {
   const byOutput = new Map<string, Node>();
   for (const n of g.nodes) for (const o of n.outputs) byOutput.set(o, n);
   let node = byOutput.get(target);
@@ -182,11 +193,18 @@ export function findCamHead(g: Graph, target: string): { pooledInput: string; po
   node = byOutput.get(node.inputs[0]);
   while (node && HEAD_PASS.has(node.op)) node = byOutput.get(node.inputs[0]);
   if (!node) throw fail();
-  if (node.op === 'GlobalAveragePool' || (node.op === 'ReduceMean')) return { pooledInput: node.inputs[0], pooledOutput: node.outputs[0] };
+  if (node.op === 'GlobalAveragePool') return { pooledInput: node.inputs[0], pooledOutput: node.outputs[0] };
+  if (node.op === 'ReduceMean') {
+    const axes = node.inputs[1] ? g.initializers.get(node.inputs[1])?.numbers() : getInts(node, 'axes');
+    return { pooledInput: node.inputs[0], pooledOutput: node.outputs[0], axes: axes?.length ? axes : undefined };
+  }
   throw fail();
 }
 
-/** Default Grad-CAM layer: the input of the last global pooling, else the last 4-D tensor with spatial extent. */
+/**
+ * Default Grad-CAM layer: the input of the last global pooling, else (transformers with a class-token head) the
+ * tokens entering the last attention, else the last 4-D tensor with spatial extent.
+ */
 export function defaultCamLayer(g: Graph, shapes: Map<string, number[]>, target: string): string {
   try {
     return findCamHead(g, target).pooledInput;
@@ -195,6 +213,8 @@ export function defaultCamLayer(g: Graph, shapes: Map<string, number[]>, target:
       const n = g.nodes[i];
       if (n.op === 'GlobalAveragePool' || n.op === 'GlobalMaxPool') return n.inputs[0];
     }
+    const tokens = tokenCamLayer(g, shapes);
+    if (tokens) return tokens;
     for (let i = g.nodes.length - 1; i >= 0; i--) {
       const s = shapes.get(g.nodes[i].outputs[0]);
       if (s && s.length === 4 && s[2] * s[3] > 1) return g.nodes[i].outputs[0];

@@ -18,6 +18,17 @@ interface Chain {
 }
 
 export function fuseDecomposedNorms(g: Graph, shapes: Map<string, number[]>, protectedTensors: Set<string>): number {
+  const chains = findChains(g, shapes, protectedTensors);
+  for (const chain of chains) replace(g, chain, shapes);
+  return chains.length;
+}
+
+/** Output tensors of the written-out layer norms (for choosing default layers), without changing the graph. */
+export function decomposedNormOutputs(g: Graph, shapes: Map<string, number[]>): Set<string> {
+  return new Set(findChains(g, shapes, new Set()).map((c) => c.out));
+}
+
+function findChains(g: Graph, shapes: Map<string, number[]>, protectedTensors: Set<string>): Chain[] {
   const readers = consumers(g);
   const outputs = new Set([...g.outputs.map((o) => o.name), ...protectedTensors]);
   const only = (t: string, op?: string): Node | undefined => {
@@ -30,8 +41,7 @@ export function fuseDecomposedNorms(g: Graph, shapes: Map<string, number[]>, pro
     const chain = n.op === 'ReduceMean' ? matchChain(g, n, shapes, readers, outputs, only) : undefined;
     if (chain) chains.push(chain);
   }
-  for (const chain of chains) replace(g, chain, shapes);
-  return chains.length;
+  return chains;
 }
 
 function reduceAxes(g: Graph, n: Node, rank: number): number[] | undefined {
