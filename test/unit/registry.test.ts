@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuleRegistry, defaultRegistry } from '../../src/engine/backward/registry';
 import { ALL_RULES } from '../../src/engine/backward/rules';
+import { UNARY_TABLE } from '../../src/engine/backward/rules/unary-table';
 import { MethodRegistry, methods } from '../../src/engine/methods';
 
 const RULES_DIR = path.join(__dirname, '..', '..', 'src', 'engine', 'backward', 'rules');
@@ -20,10 +21,12 @@ test('registering a second method with the same id throws', () => {
   assert.throws(() => new MethodRegistry([m, { ...m }]), /already registered/);
 });
 
-test('every rule file is registered once, under the op it is named after', () => {
+test('every rule file (and unary-table line) is registered once, under the op it is named after', () => {
   const ops = ALL_RULES.map((r) => r.op);
   assert.equal(new Set(ops).size, ops.length, 'duplicate ops in ALL_RULES');
-  assert.deepEqual([...ops].sort(), [...ruleFiles].sort());
+  const tableOps = new Set(UNARY_TABLE.map(([op]) => op));
+  assert.deepEqual(ops.filter((op) => !tableOps.has(op)).sort(), [...ruleFiles].sort());
+  for (const op of tableOps) assert.equal(defaultRegistry.get(op)?.op, op);
   for (const op of ruleFiles) assert.equal(defaultRegistry.get(op)?.op, op);
 });
 

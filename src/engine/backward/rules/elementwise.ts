@@ -1,4 +1,4 @@
-/** Shared logic of the binary elementwise ops (Add, Sub, Mul, Div) with NumPy broadcasting. */
+/** Shared logic of the elementwise ops with NumPy broadcasting (Add, Sub, Mul, Div, Sum, Mean, Min, Max, …). */
 import { stabilize, TINY } from '../lrp';
 import type { BackwardContext } from '../types';
 
@@ -12,10 +12,13 @@ export function isConstant(ctx: BackwardContext, i: number): boolean {
   return !!ctx.constant(ctx.node.inputs[i]);
 }
 
-/** LRP for a sum of two input-dependent terms: each gets relevance in proportion to its contribution. */
-export function splitRelevance(ctx: BackwardContext, terms: [string, string]): (string | undefined)[] {
+/**
+ * LRP for a sum (Add, Sub, Sum, Mean): term i, the contribution of input i to the output, gets relevance in
+ * proportion to it, R_i = t_i/(z ± ε)·R; undefined terms (constants) get none and keep their share, like a bias.
+ */
+export function splitRelevance(ctx: BackwardContext, terms: readonly (string | undefined)[]): (string | undefined)[] {
   const { b, params } = ctx;
   const eps = ctx.rules.linear === 'epsilon' ? params.eps : b.scalar(TINY);
   const s = b.div(ctx.dy()!, stabilize(b, ctx.node.outputs[0], eps));
-  return terms.map((t, i) => toInput(ctx, i, b.mul(t, s)));
+  return terms.map((t, i) => (t && ctx.wants(i) ? toInput(ctx, i, b.mul(t, s)) : undefined));
 }
