@@ -66,7 +66,8 @@ export const rule: OpRule = {
           group: attr.i(channels), kernel_shape: attr.ints(geo.kernel), strides: attr.ints(geo.strides),
           pads: attr.ints(geo.pads), dilations: attr.ints(geo.dilations), output_padding: attr.ints(outputPadding),
         });
-        if (extra.some((e) => e > 0)) out = b.op('Pad', [out, b.ints([0, 0, ...inSpatial.map(() => 0), 0, 0, ...extra], 'pads')]);
+        // A Pad both adds what the ConvTranspose cannot reach and crops (negative) what ceil_mode windows overhang.
+        if (extra.some((e) => e !== 0)) out = b.op('Pad', [out, b.ints([0, 0, ...inSpatial.map(() => 0), 0, 0, ...extra], 'pads')]);
         return out;
       },
     };

@@ -1,6 +1,33 @@
-/** Pad (constant mode, non-negative pads): the signal is sliced back to the unpadded region. */
+/**
+ * Pad in every mode, negative pads (cropping) included. Constant padding's adjoint is the opposite Pad (crop what
+ * was added, zero-fill what was cropped). Reflect, edge and wrap take each output position from one input position
+ * per axis (onnxruntime crops negative pads first, then pads the cropped tensor), so their adjoint scatters the
+ * signal back along each padded axis; border values read several times collect several signals.
+ */
 import { getInts, getString } from '../../ir/graph';
 import type { OpRule } from '../types';
+import { scatterAlongAxis } from './scatter';
+
+/** Input position of each output position along one axis, for the non-constant modes. */
+export function padSources(mode: string, dim: number, begin: number, end: number): number[] {
+  const first = Math.max(0, -begin);
+  const n = dim - first - Math.max(0, -end);
+  const before = Math.max(0, begin);
+  const length = n + before + Math.max(0, end);
+  return Array.from({ length }, (_, j) => {
+    const k = j - before;
+    let src: number;
+    if (mode === 'edge') src = Math.min(Math.max(k, 0), n - 1);
+    else if (mode === 'wrap') src = ((k % n) + n) % n;
+    else {
+      // reflect without repeating the border: period 2(n − 1)
+      const period = 2 * (n - 1);
+      const m = period === 0 ? 0 : ((k % period) + period) % period;
+      src = m < n ? m : period - m;
+    }
+    return first + src;
+  });
+}
 
 export const rule: OpRule = {
   op: 'Pad',
@@ -8,7 +35,7 @@ export const rule: OpRule = {
   backward(ctx) {
     const { b, node } = ctx;
     const mode = getString(node, 'mode', 'constant');
-    if (mode !== 'constant') throw ctx.unsupported(`mode '${mode}' is not supported (only constant padding)`);
+    if (!['constant', 'reflect', 'edge', 'wrap'].includes(mode)) throw ctx.unsupported(`mode '${mode}' is not supported`);
     const inShape = ctx.shape(node.inputs[0]);
     const rank = inShape.length;
     let pads: number[];
@@ -25,9 +52,21 @@ export const rule: OpRule = {
       if (!t) throw ctx.unsupported('axes must be a constant');
       axes = t.numbers().map((a) => (a < 0 ? a + rank : a));
     }
-    if (pads.some((p) => p < 0)) throw ctx.unsupported('negative pads (cropping) are not supported');
-    const starts = axes.map((_, i) => pads[i]);
-    const ends = axes.map((a, i) => pads[i] + inShape[a]);
-    return [b.op('Slice', [ctx.dy()!, b.ints(starts), b.ints(ends), b.ints(axes)])];
+    const full = new Array<number>(2 * rank).fill(0);
+    axes.forEach((a, i) => {
+      full[a] = pads[i];
+      full[a + rank] = pads[i + axes.length];
+    });
+    const dy = ctx.dy()!;
+    if (mode === 'constant') return [b.op('Pad', [dy, b.ints(full.map((p) => -p), 'pads')])];
+    let signal = b.setShape(dy, ctx.shape(node.outputs[0]));
+    for (let a = 0; a < rank; a++) {
+      if (full[a] === 0 && full[a + rank] === 0) continue;
+      const kept = inShape[a] - Math.max(0, -full[a]) - Math.max(0, -full[a + rank]);
+      // onnxruntime 1.30 leaves the first (pad − length) positions of such a wrap unwrapped (zeros), not a copy.
+      if (mode === 'wrap' && full[a] > kept) throw ctx.unsupported(`a wrap pad longer than the axis (${full[a]} > ${kept}) at the start of axis ${a}`);
+      signal = scatterAlongAxis(b, signal, a, padSources(mode, inShape[a], full[a], full[a + rank]), inShape[a]);
+    }
+    return [signal];
   },
 };

@@ -32,7 +32,8 @@ export function windowGeometry(node: Node, inSpatial: number[], outSpatial: numb
 
 /**
  * output_padding that makes a transposed window op map the output size back to the input size; where it would
- * reach the stride (inputs a strided window never reads), the remainder is returned as extra end padding.
+ * reach the stride (inputs a strided window never reads), the remainder is returned as extra end padding. A
+ * negative `extra` (ceil_mode pools, whose last window runs past the input) is that much to crop from the end.
  */
 export function transposePadding(geo: WindowGeometry, inSpatial: number[], outSpatial: number[]) {
   const r = inSpatial.length;
@@ -47,7 +48,10 @@ export function transposePadding(geo: WindowGeometry, inSpatial: number[], outSp
       more = op - limit;
       op = limit;
     }
-    if (op < 0) throw new Error(`internal: negative output padding on axis ${i}`);
+    if (op < 0) {
+      more = op;
+      op = 0;
+    }
     outputPadding.push(op);
     extra.push(more);
   }

@@ -10,11 +10,16 @@ import { rule as Cast } from './Cast';
 import { rule as Clip } from './Clip';
 import { rule as Concat } from './Concat';
 import { rule as Conv } from './Conv';
+import { rule as ConvTranspose } from './ConvTranspose';
+import { rule as DepthToSpace } from './DepthToSpace';
 import { rule as Div } from './Div';
 import { rule as Dropout } from './Dropout';
 import { rule as Einsum } from './Einsum';
 import { rule as Expand } from './Expand';
 import { rule as Flatten } from './Flatten';
+import { rule as Gather } from './Gather';
+import { rule as GatherElements } from './GatherElements';
+import { rule as GatherND } from './GatherND';
 import { rule as Gemm } from './Gemm';
 import { rule as GlobalAveragePool } from './GlobalAveragePool';
 import { rule as GlobalMaxPool } from './GlobalMaxPool';
@@ -44,8 +49,10 @@ import { rule as ReduceSum } from './ReduceSum';
 import { rule as ReduceSumSquare } from './ReduceSumSquare';
 import { rule as Relu } from './Relu';
 import { rule as Reshape } from './Reshape';
+import { rule as Resize } from './Resize';
 import { rule as Slice } from './Slice';
 import { rule as Softmax } from './Softmax';
+import { rule as SpaceToDepth } from './SpaceToDepth';
 import { rule as Split } from './Split';
 import { rule as Squeeze } from './Squeeze';
 import { rule as Sub } from './Sub';
@@ -64,11 +71,16 @@ export const ALL_RULES: readonly OpRule[] = [
   Clip,
   Concat,
   Conv,
+  ConvTranspose,
+  DepthToSpace,
   Div,
   Dropout,
   Einsum,
   Expand,
   Flatten,
+  Gather,
+  GatherElements,
+  GatherND,
   Gemm,
   GlobalAveragePool,
   GlobalMaxPool,
@@ -98,8 +110,10 @@ export const ALL_RULES: readonly OpRule[] = [
   ReduceSumSquare,
   Relu,
   Reshape,
+  Resize,
   Slice,
   Softmax,
+  SpaceToDepth,
   Split,
   Squeeze,
   Sub,
