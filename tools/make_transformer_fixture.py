@@ -4,27 +4,22 @@
 Usage (from the repository root; needs torch ≥ 2.5 with onnxscript for the dynamo exporter):
     .cache/venv-torch/bin/python tools/make_transformer_fixture.py
 
-Fixtures (same cases.json format as tools/make_fixtures.py):
-  vit             patch-embed Conv, class token, position embedding, 2 blocks of LayerNorm → MHSA (MatMul, Softmax,
-                  MatMul) → residual → LayerNorm → MLP (Linear, exact GELU, Linear) → residual, final LayerNorm,
-                  class token (Gather) → Linear; dynamo exporter, opset 18 (LayerNormalization, Erf).
-  vit-torchscript the same model and references through the TorchScript exporter at opset 14: layer norms written
-                  out (ReduceMean, Sub, Pow, Sqrt, Div), qkv split by Split.
-  vit-conserve    no biases, linear attention (no softmax: AttnLRP's softmax rule does not conserve), tokens
-                  mean-pooled into the head: LRP-ε with ε → 0 conserves relevance; CAM on the token grid.
+Fixtures (vit, vit-torchscript, vit-conserve; see DESCRIPTIONS) use the cases.json format of make_fixtures.py.
 
 References (float64, from the rule definitions; the ONNX graph is never executed for a reference):
   gradient / input-x-gradient: autograd.
   lrp-epsilon / lrp-composite (AttnLRP, Achtibat et al. 2024): Linear/Conv ε-rule with the bias in z (zB for the
   patch embedding under the composite); LayerNorm: ε-rule on y = γ(x − μ)/σ + β with σ held constant;
   Q·Kᵀ and A·V: R_A = ½ A ⊙ (S Bᵀ), R_B = ½ B ⊙ (Aᵀ S), S = R/(Y + ε sign Y); softmax: R_x = x ⊙ (R − s ΣR);
-  GELU and constant scalings pass relevance; residual sums split in proportion (ε-stabilised); the position
+  GELU and constant scalings pass relevance; residual sums split in proportion and the token mean takes the ε-rule
+  (ε-stabilised, like pools); the position
   embedding (a constant summand) passes relevance; the class token (a constant) absorbs what reaches it.
   grad-cam: pytorch-grad-cam's ViT recipe on the first LayerNorm of the last block (the final LayerNorm for the
   mean-pooled head) — class token dropped, patch tokens laid on the 4×4 grid, ReLU(Σ_k mean(∂y/∂A_k)·A_k),
   bilinear upsampling (align_corners=False).
   cam: Σ_k w_ck A_k over the patch tokens feeding the mean pool, upsampled.
 """
+import copy
 import json
 import os
 import shutil
@@ -39,7 +34,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(os.path.dirname(HERE), "test", "fixtures")
 sys.path.insert(0, HERE)
-from make_fixtures import LinearRule, PassRule, stab  # noqa: E402  (the CNN fixtures' ε/zB rules)
+from make_fixtures import AddRule, LinearRule, PassRule, stab  # noqa: E402  (the CNN fixtures' ε/zB/sum rules)
 
 D, HEADS, DEPTH, MLP, CLASSES, P = 16, 2, 2, 32, 5, 4
 INPUT = (2, 3, 16, 16)
@@ -215,29 +210,6 @@ class SoftmaxRule(nn.Module):
         return _SoftmaxFn.apply(x)
 
 
-class _AddFn(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, a, b, eps):
-        ctx.save_for_backward(a, b)
-        ctx.eps = eps
-        return a + b
-
-    @staticmethod
-    def backward(ctx, R):
-        a, b = ctx.saved_tensors
-        s = R / stab(a + b, ctx.eps)
-        return a * s, b * s, None
-
-
-class AddRule(nn.Module):
-    def __init__(self, eps):
-        super().__init__()
-        self.eps = eps
-
-    def forward(self, a, b):
-        return _AddFn.apply(a, b, self.eps)
-
-
 class _MeanFn(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, eps):
@@ -311,7 +283,6 @@ def with_rules(model, method, params):
 
 
 def build_copy(model):
-    import copy
     return copy.deepcopy(model).double().eval()
 
 

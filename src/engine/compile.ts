@@ -132,7 +132,15 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
     relevance = targetTensor;
   } else {
     const layer = plan.layer;
-    const layout = b.shapes.has(layer) ? camLayout(b.shapeOf(layer), inShape) : undefined;
+    // The pooled axes of a CAM head tell an (N, H, W, C) map from (N, C, H, W) when the shape cannot.
+    let pooledAxes: number[] | undefined;
+    try {
+      const head = findCamHead(g, targetTensor);
+      if (head.pooledInput === layer) pooledAxes = head.axes;
+    } catch {
+      // no pooling head: the shape decides
+    }
+    const layout = b.shapes.has(layer) ? camLayout(b.shapeOf(layer), inShape, pooledAxes) : undefined;
     if (!layout) {
       throw new FeatureVisError('InvalidParams', `layer '${layer}' is not a feature map with spatial axes ((N, C, …), (N, H, W, C) or patch tokens (N, T, C)); pick a convolutional layer's or a transformer block's output`);
     }
