@@ -221,3 +221,29 @@ test('a written-out layer norm (Div or Reciprocal·Mul) gets the same LRP releva
     for (const reciprocal of [false, true]) close((await lrp(decomposed(reciprocal), method, params, x, w)).rel, ref.rel, 1e-4);
   }
 });
+
+test('Softmax with −∞-masked logits: the masked positions get no relevance and nothing is NaN', async () => {
+  const [rows, cols] = [2, 4];
+  const mask = ConstTensor.float32([cols], [0, -Infinity, 0, 0]);
+  const r = await lrp({ op: 'Softmax', inputs: ['t0'], consts: { m: mask }, before: [{ op: 'Add', inputs: ['x', 'm'] }], attrs: { axis: attr.i(-1) }, inputShape: [rows, cols] });
+  assert.ok(r.rel.every(Number.isFinite), `relevance ${Array.from(r.rel)}`);
+  for (let i = 0; i < rows; i++) assert.equal(Math.abs(r.rel[i * cols + 1]), 0);
+});
+
+test('a constant operand makes Einsum and MatMul (either side) linear layers under ε and z⁺', async () => {
+  const W = c([4, 5]);
+  const V = c([3, 4]);
+  const x = randn(2 * 3 * 4, next);
+  const w = randn(2 * 3 * 5, next);
+  const wl = randn(2 * 3 * 3, next);
+  for (const [linear, params] of [['epsilon', { eps: 0.1 }], ['zplus', {}]] as const) {
+    const p = { relu: 'pass', linear, ...params };
+    const mm = await lrp({ op: 'MatMul', inputs: ['x', 'w'], consts: { w: W }, inputShape: [2, 3, 4] }, 'rule-grid', p, x, w);
+    const es = await lrp({ op: 'Einsum', inputs: ['x', 'w'], consts: { w: W }, attrs: { equation: attr.s('bij,jk->bik') }, inputShape: [2, 3, 4] }, 'rule-grid', p, x, w);
+    close(es.rel, mm.rel);
+    const left = await lrp({ op: 'MatMul', inputs: ['v', 'x'], consts: { v: V }, inputShape: [2, 4, 3] }, 'rule-grid', p, x, wl);
+    const leftEs = await lrp({ op: 'Einsum', inputs: ['v', 'x'], consts: { v: V }, attrs: { equation: attr.s('ij,bjk->bik') }, inputShape: [2, 4, 3] }, 'rule-grid', p, x, wl);
+    close(left.rel, leftEs.rel);
+    if (linear === 'epsilon') assert.ok(Math.abs(sum(mm.rel) - sum(mm.R)) < 0.5 * sum(mm.R.map(Math.abs)), 'ε-LRP roughly conserves');
+  }
+});
