@@ -247,3 +247,29 @@ test('a constant operand makes Einsum and MatMul (either side) linear layers und
     if (linear === 'epsilon') assert.ok(Math.abs(sum(mm.rel) - sum(mm.R)) < 0.5 * sum(mm.R.map(Math.abs)), 'ε-LRP roughly conserves');
   }
 });
+
+test('a written-out channels-first layer norm (mean over axis 1 of NCHW, ConvNeXt-style) gets the layer-norm rule', async () => {
+  const [n, C, h, w] = [2, 4, 3, 3];
+  const g4 = ConstTensor.float32([C, 1, 1], [1.2, 0.7, 1.5, 0.9]);
+  const b4 = ConstTensor.float32([C, 1, 1], [0.1, -0.3, 0.2, 0.05]);
+  const consts = { g: g4, bb: b4, two: ConstTensor.float32([], [2]), e: ConstTensor.float32([], [1e-5]) };
+  const mean = (input: string) => ({ op: 'ReduceMean', inputs: [input], attrs: { axes: attr.ints([1]) } });
+  const before = [mean('x'), { op: 'Sub', inputs: ['x', 't0'] }, { op: 'Pow', inputs: ['t1', 'two'] }, mean('t2'),
+    { op: 'Add', inputs: ['t3', 'e'] }, { op: 'Sqrt', inputs: ['t4'] }, { op: 'Div', inputs: ['t1', 't5'] }, { op: 'Mul', inputs: ['g', 't6'] }];
+  const r = await lrp({ op: 'Add', inputs: ['t7', 'bb'], consts, before, inputShape: [n, C, h, w] }, 'lrp-epsilon', { eps: 0.1 });
+  // Channels-last copies of x, y, R: each (item, position) is one row of C values.
+  const last = (v: ArrayLike<number>) => Float64Array.from({ length: n * h * w * C }, (_, k) => {
+    const ch = k % C;
+    const pos = Math.floor(k / C) % (h * w);
+    const item = Math.floor(k / (C * h * w));
+    return v[(item * C + ch) * h * w + pos];
+  });
+  const ref = layerNormReference({ x: Float32Array.from(last(r.x)), y: Float32Array.from(last(r.y)), R: last(r.R), rel: r.rel }, C, g4.floats(), 1e-5, 0.1);
+  const back = Float64Array.from({ length: ref.length }, (_, k) => {
+    const pos = k % (h * w);
+    const ch = Math.floor(k / (h * w)) % C;
+    const item = Math.floor(k / (C * h * w));
+    return ref[(item * h * w + pos) * C + ch];
+  });
+  close(r.rel, back, 1e-4);
+});
