@@ -11,9 +11,9 @@ References (float64, from the rule definitions; the ONNX graph is never executed
   lrp-epsilon / lrp-composite (AttnLRP, Achtibat et al. 2024): Linear/Conv ε-rule with the bias in z (zB for the
   patch embedding under the composite); LayerNorm: ε-rule on y = γ(x − μ)/σ + β with σ held constant;
   Q·Kᵀ and A·V: R_A = ½ A ⊙ (S Bᵀ), R_B = ½ B ⊙ (Aᵀ S), S = R/(Y + ε sign Y); softmax: R_x = x ⊙ (R − s ΣR);
-  GELU and constant scalings pass relevance; residual sums split in proportion and the token mean takes the ε-rule
-  (ε-stabilised, like pools); the position
-  embedding (a constant summand) passes relevance; the class token (a constant) absorbs what reaches it.
+  GELU and constant scalings pass relevance; residual sums split in proportion (ε-stabilised); the token mean takes
+  the ε-rule, like pools; the position embedding (a constant summand) passes relevance; the class token (a
+  constant) absorbs what reaches it.
   grad-cam: pytorch-grad-cam's ViT recipe on the first LayerNorm of the last block (the final LayerNorm for the
   mean-pooled head) — class token dropped, patch tokens laid on the 4×4 grid, ReLU(Σ_k mean(∂y/∂A_k)·A_k),
   bilinear upsampling (align_corners=False).
