@@ -1,25 +1,28 @@
 #!/usr/bin/env python3
-"""Export torchvision architectures (random, seeded weights) to ONNX with float64 PyTorch references.
+"""Export PyTorch architectures (random, seeded weights) to ONNX with float64 PyTorch references.
 
 Usage:
-    python tools/zoo.py --out DIR [--arch resnet18,vgg16,...] [--opset 13,17] [--size 224] [--seed 0]
+    python tools/zoo.py --out DIR [--arch resnet18,vit_mini,...] [--exporter torchscript,dynamo] [--opset 13,17]
+                        [--size N] [--batch 1] [--seed 0] [--kw '{"transform_input": true}']
                         [--methods gradient,guided-backprop,deconvnet,lrp-epsilon] [--eps 0.25,1e-6]
     python tools/zoo.py --list
     python tools/zoo.py --zennit-check --arch resnet18,alexnet --size 64 --eps 0.25,1e-6   (needs zennit)
 
-Writes DIR/<arch>-op<opset>/{model.onnx,input.npy,cases.json,ref/*.npy} in the format of test/fixtures
-(see tools/README.md). Works with torch 1.13 + torchvision 0.14 (Debian's python3-torch/python3-torchvision)
-and with torch 2.x + torchvision 0.2x. onnx is optional (if importable, constant sub-graphs are folded and the
-graph is checked); onnxruntime is optional (if importable, the exported logits are compared with PyTorch's).
+Writes DIR/<arch>-<exporter>-op<opset>/{model.onnx,input.npy,cases.json,ref/*.npy} in the format of
+test/fixtures (see tools/README.md). Exporters (tools/zoo_export.py): torchscript (opsets 13, 17 by default),
+dynamo (torch.export; opset 18 by default), dynamo-dynamic (dynamo with dynamic batch and spatial dims).
+Architectures: tools/zoo_archs.py (--size defaults to each one's own). Works with torch 1.13 + torchvision 0.14
+(torchscript only) and with torch 2.x + torchvision 0.2x. onnx is optional (if importable, constant sub-graphs of
+TorchScript exports are folded and every graph is checked); onnxruntime is optional (if importable, the exported
+outputs are compared with PyTorch's).
 """
 import argparse
 import copy
-import inspect
+import json
 import os
 import sys
 import time
 import types
-import warnings
 
 import numpy as np
 import torch
@@ -29,106 +32,11 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import make_fixtures as mf  # noqa: E402  (rule implementations shared with the fixtures)
+from zoo_archs import ARCHS, build, default_size, lrp_reason, pick_size  # noqa: E402
+from zoo_export import DEFAULT_OPSETS, EXPORTERS, export, ort_outputs  # noqa: E402
 
 import torchvision  # noqa: E402
 from torchvision import models as tvm  # noqa: E402
-
-# name: (constructor kwargs, has LRP references)
-ARCHS = {
-    "alexnet": ({}, True),
-    "vgg16": ({}, True),
-    "googlenet": ({"aux_logits": False, "init_weights": True}, True),
-    "resnet18": ({}, True),
-    "resnet50": ({}, True),
-    "resnet101": ({}, True),
-    "densenet121": ({}, True),
-    "mobilenet_v2": ({}, True),
-    "mobilenet_v3_small": ({}, False),
-    "efficientnet_b0": ({}, False),
-    "squeezenet1_0": ({}, True),
-    "shufflenet_v2_x1_0": ({}, False),
-}
-NO_LRP_REASON = {
-    "mobilenet_v3_small": "squeeze-excitation gates and Hardswish inside torchvision's forward code (not modules "
-                          "the reference can give rules to) — not implemented",
-    "efficientnet_b0": "squeeze-excitation gates, in-place residual adds and StochasticDepth inside torchvision's "
-                       "forward code — not implemented",
-    "shufflenet_v2_x1_0": "global pooling is a Tensor.mean call in torchvision's forward (no module to give the "
-                          "pool rule to) — not implemented",
-}
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# model construction
-# ----------------------------------------------------------------------------------------------------------------
-def build(arch, size, seed):
-    kw, _ = ARCHS[arch]
-    torch.manual_seed(seed)
-    model = getattr(tvm, arch)(weights=None, **kw)
-    for m in model.modules():
-        if hasattr(m, "inplace"):
-            m.inplace = False
-    g = torch.Generator().manual_seed(seed + 1)
-    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
-    with torch.no_grad():
-        for bn in bns:
-            c = bn.num_features
-            bn.weight.copy_(torch.rand(c, generator=g) + 0.5)
-            bn.bias.copy_(torch.randn(c, generator=g) * 0.1)
-    if bns:
-        # running statistics from random images (keeps activations well scaled through 100 layers), then
-        # perturbed so that they are not exactly the batch statistics
-        model.eval()
-        for bn in bns:
-            bn.reset_running_stats()
-            bn.momentum = None  # cumulative average
-            bn.train()
-        with torch.no_grad():
-            for _ in range(2):
-                model(torch.randn(4, 3, size, size, generator=g))
-        model.eval()
-        with torch.no_grad():
-            for bn in bns:
-                c = bn.num_features
-                bn.running_mean.add_(torch.randn(c, generator=g) * 0.1 * bn.running_var.sqrt())
-                bn.running_var.mul_(torch.rand(c, generator=g) * 0.5 + 0.75)
-                bn.momentum = 0.1
-    model.eval()
-    x = torch.randn(1, 3, size, size, generator=g)
-    return model, x
-
-
-def adaptive_pools_exportable(model, x):
-    """The TorchScript ONNX exporter needs every AdaptiveAvgPool2d input size to be a multiple of its output."""
-    ok = [True]
-    hooks = []
-    for m in model.modules():
-        if isinstance(m, nn.AdaptiveAvgPool2d):
-            def pre(mod, inp):
-                out = mod.output_size if isinstance(mod.output_size, (tuple, list)) else (mod.output_size,) * 2
-                for i, o in zip(inp[0].shape[2:], out):
-                    if o is not None and i % o != 0:
-                        ok[0] = False
-            hooks.append(m.register_forward_pre_hook(pre))
-    try:
-        with torch.no_grad():
-            model(x)
-    except RuntimeError:
-        ok[0] = False
-    for h in hooks:
-        h.remove()
-    return ok[0]
-
-
-def pick_size(arch, size, seed):
-    """`size` if the architecture exports there, else 224 or the next multiple of 32 above (alexnet/vgg)."""
-    torch.manual_seed(seed)
-    m = getattr(tvm, arch)(weights=None, **ARCHS[arch][0]).eval()
-    for s in [size] + [c for c in range(224, 545, 32) if c > size]:
-        if adaptive_pools_exportable(m, torch.zeros(1, 3, s, s)):
-            return s
-    raise RuntimeError(f"{arch}: no exportable size found")
-
 
 # ----------------------------------------------------------------------------------------------------------------
 # reference computation
@@ -162,11 +70,15 @@ class _FReluModule(nn.ReLU):
         return torch.clamp(x, min=0)
 
 
+RELU_CALLS = [0]  # F.relu calls the guided/deconvnet reference replaced (a model with ReLUs must have some)
+
+
 def relu_patch(kind, mode=None):
     if kind == "relu-like":
         wrapper = mf.ReluLike(_FReluModule(), mode)
 
         def relu(x, inplace=False):
+            RELU_CALLS[0] += 1
             return mf._ReluLikeFn.apply(x, wrapper)
     elif kind == "pass":
         inner = _FReluModule()
@@ -267,10 +179,12 @@ def prepare_guided(model, mode, dtype):
     for name, mod in list(m.named_modules()):
         if isinstance(mod, (nn.ReLU6, nn.LeakyReLU, nn.PReLU)):
             mf._set_module(m, name, mf.ReluLike(mod, mode))
+            RELU_CALLS[0] += 1
     return m
 
 
-def attribution(model, x32, method, cls, dtype, eps=None):
+def attribution(model, x32, method, w, dtype, eps=None):
+    """The method's map for the target S = sum(w * output) (LRP: initial relevance w * output), in `dtype`."""
     x = x32.to(dtype).clone().requires_grad_(True)
     if method in ("gradient", "input-x-gradient"):
         m, patch = copy.deepcopy(model).to(dtype).eval(), _Patch()
@@ -284,48 +198,12 @@ def attribution(model, x32, method, cls, dtype, eps=None):
         raise ValueError(method)
     with patch:
         out = m(x)
-        w = torch.zeros_like(out)
-        w[0, cls] = 1
+        w = w.to(dtype)
         seed = w * out if method.startswith("lrp-") else w
         (g,) = torch.autograd.grad(out, x, seed)
     if method == "input-x-gradient":
         g = g * x
     return g.detach(), out.detach()
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# export
-# ----------------------------------------------------------------------------------------------------------------
-def export(model, x, path, opset):
-    kw = {}
-    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
-        kw["dynamo"] = False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(model, x, path, input_names=["input"], output_names=["logits"],
-                          opset_version=opset, do_constant_folding=True,
-                          training=torch.onnx.TrainingMode.EVAL, **kw)
-    try:
-        import onnx
-        from onnx_fold import fold_constant_subgraphs
-    except ImportError:
-        return None
-    m = onnx.load(path)
-    fold_constant_subgraphs(m)
-    onnx.save(m, path)
-    onnx.checker.check_model(path)
-    return sorted({n.op_type for n in m.graph.node})
-
-
-def ort_logits(path, x):
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        return None
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 2
-    sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-    return sess.run(["logits"], {"input": x.numpy()})[0]
 
 
 def zennit_check(archs, size, seed, epss):
@@ -342,12 +220,13 @@ def zennit_check(archs, size, seed, epss):
         if arch not in ("alexnet", "vgg16", "resnet18", "resnet50", "resnet101"):
             print(f"{arch}: no zennit comparison (only alexnet, vgg16, resnet*)")
             continue
-        s = pick_size(arch, size, seed)
+        s = pick_size(arch, size or default_size(arch), seed)
         model, x = build(arch, s, seed)
         with torch.no_grad():
             cls = int(model(x).argmax(1)[0])
         for eps in epss:
-            mine, _ = attribution(model, x, "lrp-epsilon", cls, torch.float64, eps)
+            w = F.one_hot(torch.tensor([cls]), 1000).double()
+            mine, _ = attribution(model, x, "lrp-epsilon", w, torch.float64, eps)
             m = copy.deepcopy(model).double().eval()
             mf.fold_bn(m, fold_pairs(m))
             lm = [((nn.ReLU, nn.Dropout), Pass()),
@@ -362,89 +241,158 @@ def zennit_check(archs, size, seed, epss):
     return ok
 
 
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# targets and references
+# ----------------------------------------------------------------------------------------------------------------
+def target_of(arch, out64):
+    """(weighting w of the output, the cases.json target without its tensor name, a file to save or None).
+    Classifiers: the arg-max logit of each item. Segmentation: the logits of the most predicted class summed over
+    the pixels predicted as that class (the mask is fixed: it is part of the target, not recomputed)."""
+    if ARCHS[arch][3] == "classify":
+        cls = out64.argmax(1)
+        return F.one_hot(cls, out64.shape[1]).double(), {"class": [int(c) for c in cls]}, None
+    pred = out64.argmax(1)  # (N, H, W)
+    k = int(torch.bincount(pred.flatten(), minlength=out64.shape[1]).argmax())
+    w = torch.zeros_like(out64)
+    w[:, k] = (pred == k).double()
+    return w, {"weights": "target_w.npy", "predicted_class": k}, w.numpy().astype(np.float32)
+
+
+PERTURBATIONS = 6
+
+
+def perturbed_l2(model, x, method, w, eps, r64):
+    """The largest float32-vs-float64 relative L2 over a few inputs x·(1 + 1e-7·N(0,1)) (float32 rounding level).
+    One float32 run is one sample of rounding: in deep ReLU nets some pre-activations lie within rounding of 0, and
+    another float32 evaluation order (onnxruntime's) flips a mask that PyTorch's did not (r2plus1d_18: one in 8
+    such inputs moves the gradient by 4.9e-3, the rest by 1.1e-6). The true map moves by ~1e-7 meanwhile."""
+    worst = 0.0
+    for k in range(PERTURBATIONS):
+        g = torch.Generator().manual_seed(1000 + k)
+        xp = x * (1 + 1e-7 * torch.randn(x.shape, generator=g))
+        r32, _ = attribution(model, xp, method, w, torch.float32, eps)
+        worst = max(worst, ((r32.double() - r64).norm() / r64.norm().clamp(min=1e-300)).item())
+    return worst
+
+
+def references(arch, model, x, methods, epss):
+    """The cases (without target tensor names) and their float32-stored float64 references."""
+    with torch.no_grad():
+        out64 = model.double()(x.double())
+        model.float()
+    w, target, wfile = target_of(arch, out64)
+    cases, refs = [], {}
+    for method in methods:
+        if method == "lrp-epsilon" and lrp_reason(arch):
+            print(f"{arch}: no lrp-epsilon reference ({lrp_reason(arch)})")
+            continue
+        for eps in (epss if method == "lrp-epsilon" else [None]):
+            RELU_CALLS[0] = 0
+            r64, _ = attribution(model, x, method, w, torch.float64, eps)
+            calls = RELU_CALLS[0]
+            r32, _ = attribution(model, x, method, w, torch.float32, eps)
+            f32 = ((r32.double() - r64).abs().max() / r64.abs().max().clamp(min=1e-300)).item()
+            l2 = ((r32.double() - r64).norm() / r64.norm().clamp(min=1e-300)).item()
+            spread = perturbed_l2(model, x, method, w, eps, r64)
+            name = method + (f"-eps{eps:g}" if eps is not None else "")
+            fn = f"ref/{name}.npy"
+            refs[fn] = r64.numpy().astype(np.float32)
+            rec = {"method": method, "target": dict(target), "params": {"eps": eps} if eps is not None else {},
+                   "ref": fn, "shape": list(r64.shape), "f32_rel_err": float(f"{f32:.3g}"),
+                   "f32_rel_l2": float(f"{l2:.3g}"), "f32_rel_l2_perturbed": float(f"{spread:.3g}")}
+            if method in ("guided-backprop", "deconvnet"):
+                rec["relu_like_replaced"] = calls  # 0 on a ReLU-free model: the map is then the plain gradient
+            if method.startswith("lrp-"):
+                rec["relevance_sum"] = [float(f"{r64.sum().item():.9g}")]
+                rec["target_value"] = [float(f"{(w * out64).sum().item():.9g}")]
+            cases.append(rec)
+            print(f"{arch}: {name:22s} f32/f64 rel diff max {f32:.1e}, L2 {l2:.1e}, L2 perturbed {spread:.1e}")
+    if wfile is not None:
+        refs["target_w.npy"] = wfile
+    return cases, refs, out64
+
+
+def write_case(args, arch, exporter, opset, model, x, cases, refs, out64, t_ref):
+    d = os.path.join(args.out, f"{arch}-{exporter}-op{opset}")
+    os.makedirs(os.path.join(d, "ref"), exist_ok=True)
+    out_name = "logits" if ARCHS[arch][3] == "classify" else "out"
+    t0 = time.time()
+    ops = export(model, x, os.path.join(d, "model.onnx"), opset, exporter, out_name)
+    t_export = time.time() - t0
+    np.save(os.path.join(d, "input.npy"), x.numpy().astype(np.float32))
+    for fn, arr in refs.items():
+        np.save(os.path.join(d, fn), arr)
+    doc = {"model": "model.onnx", "input": "input.npy", "opset": opset, "arch": arch, "exporter": exporter,
+           "input_shape": list(x.shape), "seed": args.seed, "constructor_kw": json.loads(args.kw),
+           "weights": "random (seeded), BN statistics calibrated on random inputs then perturbed",
+           "torch": torch.__version__, "torchvision": torchvision.__version__,
+           "export_s": round(t_export, 1), "reference_s": round(t_ref, 1),
+           "cases": [{**c, "target": {"tensor": out_name, **c["target"]}} for c in cases]}
+    if ops is not None:
+        doc["onnx_ops"] = ops
+    lo = ort_outputs(os.path.join(d, "model.onnx"), x, out_name)
+    msg = ""
+    if lo is not None:
+        err = np.abs(lo - out64.numpy()).max() / np.abs(out64.numpy()).max()
+        doc["ort_rel_err"] = float(f"{err:.3g}")
+        msg = f", onnxruntime output rel err {err:.1e}"
+        assert err < 1e-3, f"{arch} {exporter} opset {opset}: onnxruntime output differs from PyTorch's ({err:.1e})"
+    with open(os.path.join(d, "cases.json"), "w") as f:  # last: its presence means the case is complete
+        f.write(mf.dump_json(doc))
+    size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.startswith("model.onnx"))
+    print(f"{arch}: wrote {d} ({size / 1e6:.1f} MB, export {t_export:.1f} s{msg})")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", help="output directory")
     ap.add_argument("--arch", default="resnet18", help="comma list or 'all' (see --list)")
-    ap.add_argument("--opset", default="13", help="comma list, e.g. 13,17")
-    ap.add_argument("--size", type=int, default=224, help="input height=width (raised where needed)")
+    ap.add_argument("--exporter", default="torchscript", help=f"comma list of {', '.join(EXPORTERS)}")
+    ap.add_argument("--opset", help="comma list (default: 13,17 for torchscript, 18 for dynamo)")
+    ap.add_argument("--size", type=int, help="input height=width, or length (default: the architecture's own)")
+    ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--kw", default="{}", help="JSON of extra constructor keywords, e.g. '{\"transform_input\": true}'")
     ap.add_argument("--methods", default="gradient,guided-backprop,deconvnet,lrp-epsilon")
     ap.add_argument("--eps", default="0.25", help="comma list of LRP epsilons")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--zennit-check", action="store_true", help="compare lrp-epsilon with zennit; write nothing")
     args = ap.parse_args()
     if args.list:
-        for a, (kw, lrp) in ARCHS.items():
-            print(f"{a:20s} lrp={'yes' if lrp else 'no: ' + NO_LRP_REASON[a]}")
+        for a in ARCHS:
+            print(f"{a:30s} {ARCHS[a][1]:5s} {default_size(a):5d} {ARCHS[a][3]:8s} "
+                  f"lrp={'yes' if not lrp_reason(a) else 'no: ' + lrp_reason(a)}")
         return 0
+    archs = list(ARCHS) if args.arch == "all" else args.arch.split(",")
+    for arch in archs:
+        if arch not in ARCHS:
+            raise SystemExit(f"unknown arch {arch}; known: {', '.join(ARCHS)}")
     if args.zennit_check:
-        archs = list(ARCHS) if args.arch == "all" else args.arch.split(",")
         return 0 if zennit_check(archs, args.size, args.seed, [float(e) for e in args.eps.split(",")]) else 1
     if not args.out:
         ap.error("--out is required")
-    archs = list(ARCHS) if args.arch == "all" else args.arch.split(",")
-    opsets = [int(o) for o in args.opset.split(",")]
+    exporters = args.exporter.split(",")
+    for e in exporters:
+        if e not in EXPORTERS:
+            raise SystemExit(f"unknown exporter {e}; known: {', '.join(EXPORTERS)}")
     methods = args.methods.split(",")
     epss = [float(e) for e in args.eps.split(",")]
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     print(f"torch {torch.__version__}, torchvision {torchvision.__version__}")
     for arch in archs:
-        if arch not in ARCHS:
-            raise SystemExit(f"unknown arch {arch}; known: {', '.join(ARCHS)}")
         t0 = time.time()
-        size = pick_size(arch, args.size, args.seed)
-        if size != args.size:
-            print(f"{arch}: size {args.size} not exportable (AdaptiveAvgPool2d), using {size}")
-        model, x = build(arch, size, args.seed)
-        with torch.no_grad():
-            logits64 = model.double()(x.double())
-            model.float()
-        cls = int(logits64.argmax(1)[0])
-        cases = []
-        refs = {}
-        for method in methods:
-            if method == "lrp-epsilon" and not ARCHS[arch][1]:
-                print(f"{arch}: no lrp-epsilon reference ({NO_LRP_REASON[arch]})")
-                continue
-            for eps in (epss if method == "lrp-epsilon" else [None]):
-                r64, out = attribution(model, x, method, cls, torch.float64, eps)
-                r32, _ = attribution(model, x, method, cls, torch.float32, eps)
-                f32 = ((r32.double() - r64).abs().max() / r64.abs().max().clamp(min=1e-300)).item()
-                l2 = ((r32.double() - r64).norm() / r64.norm().clamp(min=1e-300)).item()
-                name = method + (f"-eps{eps:g}" if eps is not None else "")
-                fn = f"ref/{name}.npy"
-                refs[fn] = r64.numpy().astype(np.float32)
-                rec = {"method": method, "target": {"tensor": "logits", "class": [cls]},
-                       "params": {"eps": eps} if eps is not None else {}, "ref": fn, "shape": list(r64.shape),
-                       "f32_rel_err": float(f"{f32:.3g}"), "f32_rel_l2": float(f"{l2:.3g}")}
-                if method.startswith("lrp-"):
-                    rec["relevance_sum"] = [float(f"{r64.sum().item():.9g}")]
-                    rec["target_value"] = [float(f"{logits64[0, cls].item():.9g}")]
-                cases.append(rec)
-                print(f"{arch}: {name:22s} f32/f64 rel diff max {f32:.1e}, L2 {l2:.1e}")
-        for opset in opsets:
-            d = os.path.join(args.out, f"{arch}-op{opset}")
-            os.makedirs(os.path.join(d, "ref"), exist_ok=True)
-            ops = export(model, x, os.path.join(d, "model.onnx"), opset)
-            np.save(os.path.join(d, "input.npy"), x.numpy().astype(np.float32))
-            for fn, arr in refs.items():
-                np.save(os.path.join(d, fn), arr)
-            doc = {"model": "model.onnx", "input": "input.npy", "opset": opset, "arch": arch,
-                   "input_shape": list(x.shape), "seed": args.seed, "weights": "random (seeded), BN statistics "
-                   "calibrated on random images then perturbed", "torch": torch.__version__,
-                   "torchvision": torchvision.__version__, "cases": cases}
-            if ops is not None:
-                doc["onnx_ops"] = ops
-            with open(os.path.join(d, "cases.json"), "w") as f:
-                f.write(mf.dump_json(doc))
-            lo = ort_logits(os.path.join(d, "model.onnx"), x)
-            msg = ""
-            if lo is not None:
-                err = np.abs(lo - logits64.numpy()).max() / np.abs(logits64.numpy()).max()
-                msg = f", onnxruntime logits rel err {err:.1e}"
-                assert err < 1e-3, err
-            print(f"{arch}: wrote {d} ({os.path.getsize(os.path.join(d, 'model.onnx')) / 1e6:.1f} MB{msg})")
+        want = args.size or default_size(arch)
+        size = pick_size(arch, want, args.seed)
+        if size != want:
+            print(f"{arch}: size {want} not exportable (AdaptiveAvgPool2d), using {size}")
+        model, x = build(arch, size, args.seed, args.batch, **json.loads(args.kw))
+        cases, refs, out64 = references(arch, model, x, methods, epss)
+        t_ref = time.time() - t0
+        for exporter in exporters:
+            for opset in ([int(o) for o in args.opset.split(",")] if args.opset else DEFAULT_OPSETS[exporter]):
+                write_case(args, arch, exporter, opset, model, x, cases, refs, out64, t_ref)
         print(f"{arch}: {time.time() - t0:.0f} s")
     return 0
 
