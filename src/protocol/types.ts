@@ -135,7 +135,7 @@ export interface CheckReport {
   inputShape: number[];
   target: string;
   /** Whole-model gradient vs directional finite differences. */
-  gradient: { ok: boolean; maxRelError: number; tolerance: number; directions: { fd: number; analytic: number; relError: number }[] } | { ok: false; error: string };
+  gradient: { ok: boolean; medianRelError: number; maxRelError: number; tolerance: number; directions: { fd: number; analytic: number; relError: number }[] } | { ok: false; error: string };
   /** One entry per distinct node configuration on the path (op, attributes, shapes). */
   ops: { op: string; node: string; input: number; instances: number; relError?: number; ok: boolean; error?: string }[];
   localTolerance: number;
