@@ -5,7 +5,7 @@
  */
 import { blend, colorize, reduceChannels, robustScale, type ColorMapName, type Reduction } from '../src/protocol/display';
 import type { HostMessage, PanelState, PanelTarget, WebviewMessage } from '../src/protocol/messages';
-import type { LayerInfo, MethodInfo, ModelSummary, ParamSpec, ParamValues, Region, TensorData } from '../src/protocol/types';
+import type { CheckReport, LayerInfo, MethodInfo, ModelSummary, ParamSpec, ParamValues, Region, TensorData } from '../src/protocol/types';
 import { attachBoxDrag, DenseView } from './mask';
 import './main.css';
 
@@ -435,6 +435,8 @@ function renderOnnx(summary: ModelSummary, layers: LayerInfo[], methods: MethodI
   app.append(
     h('h2', {}, summary.name),
     h('button', { id: 'visualize-sample', onclick: () => send({ type: 'visualizeSample' }) }, 'Visualize a sample image'),
+    h('button', { id: 'check-model', title: 'compare the compiled backward passes with finite differences of this model', onclick: () => { setCheckText('Checking…'); send({ type: 'runCheck' }); } }, 'Check gradients'),
+    h('div', { id: 'check-report', className: 'check-report' }),
     h('table', { className: 'kv' },
       ...[['File', summary.path], ['Producer', summary.producer || '—'], ['Opset', String(summary.opset)],
         ['Inputs', summary.inputs.map((i) => `${i.name} ${dims(i.dims)}`).join(', ')],
@@ -452,6 +454,28 @@ function renderOnnx(summary: ModelSummary, layers: LayerInfo[], methods: MethodI
     h('table', { id: 'layers', className: 'layers' },
       h('tr', {}, h('th', {}, '#'), h('th', {}, 'Output tensor'), h('th', {}, 'Op'), h('th', {}, 'Shape'), h('th', {}, 'Params')),
       ...layers.map((l, i) => h('tr', {}, h('td', {}, String(i)), h('td', {}, l.tensor), h('td', {}, l.op), h('td', {}, `[${l.shape.join('×')}]`), h('td', { className: 'num' }, l.params ? l.params.toLocaleString('en-US') : '')))),
+  );
+}
+
+function setCheckText(text: string): void {
+  const el = document.getElementById('check-report');
+  if (el) el.textContent = text;
+}
+
+/** The check's verdict: whole-model agreement, suspicious ops, and one line per method. */
+function renderCheck(r: CheckReport): void {
+  const el = document.getElementById('check-report');
+  if (!el) return;
+  el.textContent = '';
+  const g = r.gradient;
+  const bad = r.ops.filter((o) => !o.ok);
+  el.append(
+    h('p', { className: r.ok ? 'available' : 'unavailable' }, r.ok ? '✓ The compiled graphs agree with the model.' : '✗ Problems found.'),
+    h('p', {}, 'error' in g ? `Whole-model gradient: ${g.error}`
+      : `Whole-model gradient vs finite differences: median relative error ${g.medianRelError.toExponential(1)} (tolerance ${g.tolerance}) — ${g.ok ? 'agrees' : 'disagrees'}`),
+    h('p', {}, `Per-node checks: ${r.ops.length} configurations, ${bad.length} disagree`),
+    ...bad.map((o) => h('p', { className: 'unavailable' }, `Suspicious: ${o.op} '${o.node}' — ${o.error ?? `relative error ${o.relError?.toExponential(1)}`}`)),
+    h('ul', { className: 'methods' }, ...r.methods.map((m) => h('li', { className: m.status === 'agrees' || m.status === 'rules-verified' ? 'available' : 'unavailable' }, h('strong', {}, m.method), ` ${m.status} — ${m.detail}`))),
   );
 }
 
@@ -518,6 +542,9 @@ window.addEventListener('message', (ev: MessageEvent) => {
       case 'setTarget': visualize?.applyTarget(m.target); break;
       case 'notice': visualize?.notice(m.message); break;
       case 'decode': void decode(m.bytes, m.name); break;
+      case 'checkProgress': setCheckText(`Checking… ${m.message}`); break;
+      case 'checkResult': renderCheck(m.report); break;
+      case 'checkError': setCheckText(`Check failed: ${m.message}`); break;
       case 'error': showError(m.message); break;
     }
   } catch (e) {

@@ -4,6 +4,8 @@
  * channel. Exits when the parent goes away. Logs go to stderr (the host shows them in the "FeatureVis" channel).
  */
 import { Engine } from '../engine/engine';
+import { checkModel } from '../engine/check/check';
+import { normals } from '../engine/check/finite-diff';
 import { FeatureVisError, invalidInput } from '../engine/errors';
 import { imageToTensor, loadImageFile, tensorToRgba } from '../engine/preprocess';
 import { DataType } from '../engine/ir/tensor';
@@ -61,6 +63,13 @@ export function serveEngine(transport: Transport, settings: SessionSettings = {}
     );
     log(`explain ${p.method} on ${model.name}: ${(performance.now() - t0).toFixed(0)} ms (compile ${result.timings.compileMs.toFixed(0)}, run ${result.timings.runMs.toFixed(0)})`);
     return result;
+  });
+  connection.onRequest(Requests.check, async (p, ctx) => {
+    const model = open(p);
+    const dims = model.inputShapeFor(1);
+    // A seeded standard-normal input in the model's tensor units, as `featurevis check` uses without --input.
+    const input = { data: normals(dims.reduce((a, b) => a * b, 1), 12345), dims };
+    return checkModel(engine, model, input, { onProgress: (message) => ctx.progress({ message }) });
   });
   connection.onRequest(Requests.crash, () => {
     log('crash requested (test hook): exiting with code 70');

@@ -52,7 +52,10 @@ export class OnnxEditorProvider implements vscode.CustomReadonlyEditorProvider {
         const r = parseWebviewMessage(raw);
         if (!r.ok) { this.log.line(`[onnx editor] ${r.error}`); post({ type: 'error', message: r.error }); return; }
         if (r.message.type === 'ready') void load();
-        else if (r.message.type === 'visualizeSample') {
+        else if (r.message.type === 'runCheck') {
+          this.engine.request(Requests.check, { model: file }, { onProgress: (p) => post({ type: 'checkProgress', message: p.message ?? '' }) })
+            .then((report) => post({ type: 'checkResult', report }), (e) => post({ type: 'checkError', message: errorMessage(e) }));
+        } else if (r.message.type === 'visualizeSample') {
           void vscode.commands.executeCommand('featurevis.visualize', vscode.Uri.joinPath(this.extensionUri, 'assets', 'samples', 'chelsea.png'), file);
         }
       }),

@@ -4,7 +4,7 @@
  * No imports outside src/protocol.
  */
 import { request } from './rpc';
-import type { DenseMap, ExplainResult, LayerInfo, MethodInfo, ModelSummary, ParamValues, Prediction, Progress, Region, TargetSpec, TensorData } from './types';
+import type { CheckReport, DenseMap, ExplainResult, LayerInfo, MethodInfo, ModelSummary, ParamValues, Prediction, Progress, Region, TargetSpec, TensorData } from './types';
 
 // ---------------------------------------------------------------- engine process requests
 /** `model` is a file path; undefined means the embedded default model. */
@@ -27,6 +27,8 @@ export const Requests = {
   denseMap: request<ModelRef & { input: TensorData }, DenseMap | null>('model/dense'),
   /** `region` (input pixels) restricts a target on a spatial output to a box. */
   explain: request<ModelRef & { input: TensorData; method: string; params?: ParamValues; target?: TargetSpec; region?: Region }, ExplainResult, Progress>('explain'),
+  /** Compiled backward graphs vs finite differences of the model (`featurevis check`). */
+  check: request<ModelRef, CheckReport, Progress>('model/check'),
   /** Test hook: makes the engine process exit abruptly (simulates a native crash). */
   crash: request<Record<string, never>, void>('engine/crash'),
 };
@@ -44,6 +46,7 @@ export type WebviewMessage =
   | { type: 'decoded'; width: number; height: number; data: ArrayBuffer }
   | { type: 'decodeFailed'; message: string }
   | { type: 'visualizeSample' }
+  | { type: 'runCheck' }
   | { type: 'log'; message: string };
 
 /** Host → webview. */
@@ -56,6 +59,9 @@ export type HostMessage =
   | { type: 'decode'; bytes: ArrayBuffer; name: string }
   | { type: 'setTarget'; target: PanelTarget }
   | { type: 'notice'; message: string }
+  | { type: 'checkProgress'; message: string }
+  | { type: 'checkResult'; report: CheckReport }
+  | { type: 'checkError'; message: string }
   | { type: 'error'; message: string };
 
 export interface PanelState {
@@ -114,6 +120,7 @@ export function parseWebviewMessage(x: unknown): { ok: true; message: WebviewMes
   switch (x.type) {
     case 'ready':
     case 'visualizeSample':
+    case 'runCheck':
       return { ok: true, message: { type: x.type } };
     case 'run':
       if (!isInt(x.seq)) return bad('run.seq must be a non-negative integer');

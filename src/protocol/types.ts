@@ -139,6 +139,6 @@ export interface CheckReport {
   /** One entry per distinct node configuration on the path (op, attributes, shapes). */
   ops: { op: string; node: string; input: number; instances: number; relError?: number; ok: boolean; error?: string }[];
   localTolerance: number;
-  methods: { method: string; status: 'agrees' | 'disagrees' | 'rules-verified' | 'suspect' | 'unsupported' | 'error' | 'non-finite'; detail: string }[];
+  methods: { method: string; status: 'agrees' | 'disagrees' | 'rules-verified' | 'suspect' | 'unsupported' | 'not-applicable' | 'error' | 'non-finite'; detail: string }[];
   ok: boolean;
 }

@@ -274,6 +274,15 @@ test('opening a .onnx shows the model editor with its layers', async () => {
   assert.match(await ed.locator('#methods').innerText(), /Guided/i);
   lap(`.onnx editor lists ${(await rows.count()) - 1} layers`);
   await shot('onnx-editor');
+  // The gradient check from the editor: the convnet fixture's compiled graphs agree with finite differences.
+  await ed.locator('#check-model').click();
+  const report = ed.locator('#check-report');
+  await waitFor(async () => /agree|Problems|failed/.test(await report.innerText()), 'check report', 120000);
+  const verdict = await report.innerText();
+  assert.match(verdict, /The compiled graphs agree with the model/, verdict);
+  assert.match(verdict, /guided-backprop rules-verified/, verdict);
+  lap('.onnx editor check: compiled graphs agree');
+  await shot('onnx-editor-check');
 });
 
 test('a killed engine process: the next Visualize works', async () => {

@@ -102,10 +102,10 @@ export async function checkModel(engine: Engine, model: LoadedModel, input: Tens
       }
     } catch (e) {
       const code = e instanceof FeatureVisError ? e.code : 'Internal';
-      report.methods.push({ method: m.id, status: code === 'UnsupportedOp' ? 'unsupported' : 'error', detail: messageOf(e) });
+      report.methods.push({ method: m.id, status: code === 'UnsupportedOp' ? 'unsupported' : code === 'InvalidParams' ? 'not-applicable' : 'error', detail: messageOf(e) });
     }
   }
-  report.ok = report.gradient.ok && suspects.length === 0 && report.methods.every((m) => m.status === 'agrees' || m.status === 'rules-verified');
+  report.ok = report.gradient.ok && suspects.length === 0 && report.methods.every((m) => ['agrees', 'rules-verified', 'not-applicable'].includes(m.status));
   return report;
 }
 
