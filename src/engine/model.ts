@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadModelFile } from './onnx/load';
+import { inlineLocalFunctions } from './ir/inline-functions';
 import { cloneGraph, dataInputs, defaultOpset, type Graph, type Model } from './ir/graph';
 import { probeModel, type ProbeResult } from './ir/probe';
 import { checkCoercedSoftmax, constantsToInitializers, foldBatchNormIntoConv, foldStatic, upgradeOpset, UnsupportedModelError } from './ir/canonicalize';
@@ -116,6 +117,7 @@ export class LoadedModel {
   static open(file: string, settings: SessionSettings = {}): LoadedModel {
     try {
       const model = loadModelFile(file);
+      inlineLocalFunctions(model);
       return new LoadedModel(path.resolve(file), model, settings);
     } catch (e) {
       if (e instanceof FeatureVisError) throw e;

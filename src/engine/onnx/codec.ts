@@ -199,3 +199,31 @@ function encodeValueInfo(v: ValueInfo): P {
   }
   return out;
 }
+
+/** A local function (FunctionProto) decoded for inlining; attributes that refer to the caller's are listed in `refs`. */
+export interface FunctionBody {
+  name: string;
+  domain: string;
+  overload: string;
+  inputs: string[];
+  outputs: string[];
+  /** Declared attribute names, with defaults where the function gives them. */
+  defaults: Map<string, AttrValue | undefined>;
+  nodes: { node: Node; refs: Map<string, string> }[];
+}
+
+export function decodeFunction(fn: P): FunctionBody {
+  const tensor = (t: P): ConstTensor => decodeTensor(t);
+  const defaults = new Map<string, AttrValue | undefined>();
+  for (const a of fn.attribute ?? []) defaults.set(a, undefined);
+  for (const a of fn.attribute_proto ?? []) defaults.set(a.name, decodeAttr(a, tensor));
+  const nodes = (fn.node ?? []).map((n: P, i: number) => {
+    const refs = new Map<string, string>();
+    const plain = { ...n, attribute: (n.attribute ?? []).filter((a: P) => {
+      if (a.ref_attr_name) refs.set(a.name, a.ref_attr_name);
+      return !a.ref_attr_name;
+    }) };
+    return { node: decodeNode(plain, i, tensor), refs };
+  });
+  return { name: fn.name ?? '', domain: fn.domain ?? '', overload: fn.overload ?? '', inputs: [...(fn.input ?? [])], outputs: [...(fn.output ?? [])], defaults, nodes };
+}
