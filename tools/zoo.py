@@ -351,6 +351,7 @@ def main():
     ap.add_argument("--arch", default="resnet18", help="comma list or 'all' (see --list)")
     ap.add_argument("--exporter", default="torchscript", help=f"comma list of {', '.join(EXPORTERS)}")
     ap.add_argument("--opset", help="comma list (default: 13,17 for torchscript, 18 for dynamo)")
+    ap.add_argument("--cases", help="exporter:opset comma list, instead of --exporter/--opset (one reference run)")
     ap.add_argument("--size", type=int, help="input height=width, or length (default: the architecture's own)")
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
@@ -373,8 +374,12 @@ def main():
         return 0 if zennit_check(archs, args.size, args.seed, [float(e) for e in args.eps.split(",")]) else 1
     if not args.out:
         ap.error("--out is required")
-    exporters = args.exporter.split(",")
-    for e in exporters:
+    if args.cases:
+        todo = [(c.split(":")[0], int(c.split(":")[1])) for c in args.cases.split(",")]
+    else:
+        todo = [(e, o) for e in args.exporter.split(",")
+                for o in ([int(o) for o in args.opset.split(",")] if args.opset else DEFAULT_OPSETS.get(e, []))]
+    for e, _ in todo:
         if e not in EXPORTERS:
             raise SystemExit(f"unknown exporter {e}; known: {', '.join(EXPORTERS)}")
     methods = args.methods.split(",")
@@ -390,9 +395,8 @@ def main():
         model, x = build(arch, size, args.seed, args.batch, **json.loads(args.kw))
         cases, refs, out64 = references(arch, model, x, methods, epss)
         t_ref = time.time() - t0
-        for exporter in exporters:
-            for opset in ([int(o) for o in args.opset.split(",")] if args.opset else DEFAULT_OPSETS[exporter]):
-                write_case(args, arch, exporter, opset, model, x, cases, refs, out64, t_ref)
+        for exporter, opset in todo:
+            write_case(args, arch, exporter, opset, model, x, cases, refs, out64, t_ref)
         print(f"{arch}: {time.time() - t0:.0f} s")
     return 0
 

@@ -63,14 +63,33 @@ function pythonFor(exporter: string): string {
 const engine = new Engine({ threads: 2 });
 after(() => engine.dispose());
 
+/** The (exporter, opset) cases the run wants for an architecture. */
+function casesOf(arch: string): [string, string][] {
+  const exporters = ARCHS[arch];
+  // dynamo-dynamic (dynamic batch/H/W) runs by default on resnet18 only, elsewhere when ZOO_EXPORTER asks for it
+  const available = exporters.includes('dynamo') && !exporters.includes('dynamo-dynamic') ? [...exporters, 'dynamo-dynamic'] : exporters;
+  const chosen = exporterFilter ? available.filter((e) => exporterFilter.includes(e)) : exporters;
+  return chosen.flatMap((e) => (opsetOverride ?? ARCH_OPSETS[arch]?.[e] ?? DEFAULT_OPSETS[e]).map((o): [string, string] => [e, o]));
+}
+
+const caseDirOf = (arch: string, exporter: string, opset: string) => path.join(dir, `${arch}-${exporter}-op${opset}`);
+
+/** Exports every missing case of `arch` made by the same tool in one run (one reference computation). */
 function ensureExported(arch: string, exporter: string, opset: string): string {
-  const caseDir = path.join(dir, `${arch}-${exporter}-op${opset}`);
+  const caseDir = caseDirOf(arch, exporter, opset);
   if (!fs.existsSync(path.join(caseDir, 'cases.json'))) {
     const python = pythonFor(exporter);
-    const args = [path.join(ROOT, 'tools', TOOL[exporter][1]), '--out', dir, '--arch', arch, '--exporter', exporter, '--opset', opset];
-    if (process.env.ZOO_SIZE && TOOL[exporter][1] === 'zoo.py') args.push('--size', process.env.ZOO_SIZE);
+    const tool = TOOL[exporter][1];
+    const missing = casesOf(arch).filter(([e, o]) => TOOL[e][1] === tool && !fs.existsSync(path.join(caseDirOf(arch, e, o), 'cases.json')));
+    const args = [path.join(ROOT, 'tools', tool), '--out', dir, '--arch', arch];
+    if (tool === 'zoo.py') {
+      args.push('--cases', missing.map(([e, o]) => `${e}:${o}`).join(','));
+      if (process.env.ZOO_SIZE) args.push('--size', process.env.ZOO_SIZE);
+    } else {
+      args.push('--opset', missing.map(([, o]) => o).join(','));
+    }
     const r = spawnSync(python, args, { encoding: 'utf8', cwd: ROOT, maxBuffer: 64 << 20 });
-    if (r.status !== 0) {
+    if (r.status !== 0 || !fs.existsSync(path.join(caseDir, 'cases.json'))) {
       const log = (r.stderr || r.stdout || String(r.error)).split('\n').filter((l) => !/warn/i.test(l)).join('\n');
       throw new Error(`export failed: ${python} ${args.join(' ')}\n${log.slice(-2500)}`);
     }
@@ -95,30 +114,26 @@ for (const arch of archs) {
     test(`${arch}`, () => assert.fail(`ZOO_ARCH names unknown architecture '${arch}'; known: ${Object.keys(ARCHS).join(', ')}`));
     continue;
   }
-  // dynamo-dynamic (dynamic batch/H/W) runs by default on resnet18 only, elsewhere when ZOO_EXPORTER asks for it
-  const available = exporters.includes('dynamo') && !exporters.includes('dynamo-dynamic') ? [...exporters, 'dynamo-dynamic'] : exporters;
-  for (const exporter of exporterFilter ? available.filter((e) => exporterFilter.includes(e)) : exporters) {
-    for (const opset of opsetOverride ?? ARCH_OPSETS[arch]?.[exporter] ?? DEFAULT_OPSETS[exporter]) {
-      test(`${arch} ${exporter} opset ${opset}`, async (t) => {
-        const caseDir = ensureExported(arch, exporter, opset);
-        const spec = JSON.parse(fs.readFileSync(path.join(caseDir, 'cases.json'), 'utf8'));
-        const fx: Fixture = { name: arch, dir: caseDir, model: path.join(caseDir, spec.model), input: readNpy(path.join(caseDir, spec.input)), cases: spec.cases, tensors: spec.tensors ?? {} };
-        const model = engine.open(fx.model);
-        try {
-          for (const c of fx.cases as (FixtureCase & { f32_rel_l2?: number; f32_rel_l2_perturbed?: number })[]) {
-            await t.test(`${c.method} ${JSON.stringify(c.params)}`, async () => {
-              const r = await engine.explain({ model, input: fx.input, method: c.method, params: c.params, target: targetOf(fx, c) });
-              const ref = readNpy(path.join(caseDir, c.ref));
-              assert.deepEqual(r.relevance.dims, ref.dims, `${arch} ${exporter} op${opset} ${c.method}: relevance shape`);
-              const err = relativeError(r.relevance.data, ref.data);
-              const tol = tolerance(c);
-              assert.ok(err <= tol, `${arch} ${exporter} op${opset} ${c.method}: relative L2 error ${err.toExponential(2)} > ${tol.toExponential(1)} (framework f32 vs f64: ${c.f32_rel_l2}, perturbed ${c.f32_rel_l2_perturbed}; case ${caseDir})`);
-            });
-          }
-        } finally {
-          await engine.close(fx.model);
+  for (const [exporter, opset] of casesOf(arch)) {
+    test(`${arch} ${exporter} opset ${opset}`, async (t) => {
+      const caseDir = ensureExported(arch, exporter, opset);
+      const spec = JSON.parse(fs.readFileSync(path.join(caseDir, 'cases.json'), 'utf8'));
+      const fx: Fixture = { name: arch, dir: caseDir, model: path.join(caseDir, spec.model), input: readNpy(path.join(caseDir, spec.input)), cases: spec.cases, tensors: spec.tensors ?? {} };
+      const model = engine.open(fx.model);
+      try {
+        for (const c of fx.cases as (FixtureCase & { f32_rel_l2?: number; f32_rel_l2_perturbed?: number })[]) {
+          await t.test(`${c.method} ${JSON.stringify(c.params)}`, async () => {
+            const r = await engine.explain({ model, input: fx.input, method: c.method, params: c.params, target: targetOf(fx, c) });
+            const ref = readNpy(path.join(caseDir, c.ref));
+            assert.deepEqual(r.relevance.dims, ref.dims, `${arch} ${exporter} op${opset} ${c.method}: relevance shape`);
+            const err = relativeError(r.relevance.data, ref.data);
+            const tol = tolerance(c);
+            assert.ok(err <= tol, `${arch} ${exporter} op${opset} ${c.method}: relative L2 error ${err.toExponential(2)} > ${tol.toExponential(1)} (framework f32 vs f64: ${c.f32_rel_l2}, perturbed ${c.f32_rel_l2_perturbed}; case ${caseDir})`);
+          });
         }
-      });
-    }
+      } finally {
+        await engine.close(fx.model);
+      }
+    });
   }
 }
