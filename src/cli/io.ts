@@ -7,6 +7,7 @@ import { encodeNpy, readNpy } from '../engine/npy';
 import { loadImageFile, tensorToRgba, type Preprocessing } from '../engine/preprocess';
 import { encodePng } from '../engine/image/decode';
 import { invalidParams } from '../engine/errors';
+import { channelsFirstDims, relevanceForDisplay } from '../engine/layout';
 import type { LoadedModel } from '../engine/model';
 
 /** One input path (image or .npy), or several images separated by commas (a batch). */
@@ -43,10 +44,10 @@ export interface RenderOptions {
   opacity: number;
 }
 
-/** A PNG of the explanation over the input image, batch items side by side. */
-export function renderOverlay(input: TensorData, relevance: TensorData, p: Preprocessing, opts: RenderOptions): Buffer {
-  const n = input.dims[0];
-  const [h, w] = [input.dims[2], input.dims[3]];
+/** A PNG of the explanation over the input image, batch items side by side (NHWC relevance is transposed for it). */
+export function renderOverlay(input: TensorData, rel: TensorData, p: Preprocessing, opts: RenderOptions): Buffer {
+  const [n, , h, w] = channelsFirstDims(input.dims, p.layout);
+  const relevance = relevanceForDisplay(rel, input.dims, p.layout);
   const canvas = new Uint8Array(n * w * h * 4);
   for (let b = 0; b < n; b++) {
     const base = tensorToRgba(input, p, b);
@@ -59,6 +60,7 @@ export function renderOverlay(input: TensorData, relevance: TensorData, p: Prepr
   return encodePng(n * w, h, canvas);
 }
 
+/** `.npy` keeps the relevance as the engine returns it, in the model's input layout (NHWC for Keras models). */
 export function writeResult(out: string, input: TensorData, relevance: TensorData, p: Preprocessing, opts: RenderOptions): void {
   if (out.toLowerCase().endsWith('.npy')) writeAtomic(out, encodeNpy(relevance));
   else writeAtomic(out, renderOverlay(input, relevance, p, opts));

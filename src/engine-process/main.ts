@@ -8,6 +8,7 @@ import { checkModel } from '../engine/check/check';
 import { normals } from '../engine/check/finite-diff';
 import { FeatureVisError, invalidInput } from '../engine/errors';
 import { imageToTensor, loadImageFile, tensorToRgba } from '../engine/preprocess';
+import { relevanceForDisplay } from '../engine/layout';
 import { DataType } from '../engine/ir/tensor';
 import type { SessionSettings } from '../engine/model';
 import { RpcConnection, type Message, type Transport } from '../protocol/rpc';
@@ -56,13 +57,15 @@ export function serveEngine(transport: Transport, settings: SessionSettings = {}
   connection.onRequest(Requests.explain, async (p, ctx) => {
     const model = open(p);
     const t0 = performance.now();
+    const input = checkTensor(p.input, 'explain.input');
     const result = await engine.explain(
-      { model, input: checkTensor(p.input, 'explain.input'), method: p.method, params: p.params, target: p.target, region: p.region },
+      { model, input, method: p.method, params: p.params, target: p.target, region: p.region },
       ctx.token,
       (pr) => ctx.progress(pr),
     );
     log(`explain ${p.method} on ${model.name}: ${(performance.now() - t0).toFixed(0)} ms (compile ${result.timings.compileMs.toFixed(0)}, run ${result.timings.runMs.toFixed(0)})`);
-    return result;
+    // The panel reads relevance as (N, C, H, W): NHWC models' input-shaped relevance is transposed for it.
+    return { ...result, relevance: relevanceForDisplay(result.relevance, input.dims, model.preprocessing().layout) };
   });
   connection.onRequest(Requests.check, async (p, ctx) => {
     const model = open(p);

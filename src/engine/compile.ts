@@ -13,6 +13,7 @@ import { encodeModel } from './onnx/codec';
 import { DataType } from './ir/tensor';
 import { FeatureVisError } from './errors';
 import { camLayout, channelsFirst, tokenCamLayer } from './cam-layout';
+import { boundShape as layoutBoundShape, channelsFirstDims, firstLayerBoundShape, type Layout } from './layout';
 
 /** Facts about a node that a method's rule assignment may use. */
 export interface NodeFacts {
@@ -72,13 +73,14 @@ export function firstLinearNodes(g: Graph, input: string): Set<Node> {
 }
 
 export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, number[]>, registry: RuleRegistry,
-  plan: GraphPlan, targetTensor: string): CompiledGraph {
+  plan: GraphPlan, targetTensor: string, inputLayout: Layout = 'NCHW'): CompiledGraph {
   const g = cloneGraph(prepared);
   const b = new GraphBuilder(g, Math.max(defaultOpset(model), COMPILED_OPSET), new Map(shapes));
   const input = dataInputs(g)[0].name;
   const inShape = b.shapeOf(input);
-  const channels = inShape.length >= 2 ? inShape[1] : 1;
-  const boundShape = inShape.length >= 3 ? [1, channels, ...inShape.slice(2).map(() => 1)] : [1];
+  const boundShape = layoutBoundShape(inShape, inputLayout);
+  // CAM maps are laid out and resized against the input's (N, C, H, W) view, whatever the model's layout.
+  const viewShape = channelsFirstDims(inShape, inputLayout);
   const targetShape = b.shapeOf(targetTensor);
   let weight = b.addInput(INPUT_NAMES.weight, targetShape);
   let topIndex: string | undefined;
@@ -95,13 +97,18 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
     const isMax = b.op('Cast', [b.op('Equal', [targetTensor, b.reduce('ReduceMax', targetTensor, [1], true)])], { to: attr.i(1) });
     weight = b.add(weight, b.mul(b.mul(select, isMax), region));
   }
+  // The bounds are fed in the input's layout; where the first layer reads them in another (an NHWC model's
+  // transposed Conv input) they are reshaped on first use only, so methods without zB leave them unused.
+  const zbShape = firstLayerBoundShape(g, b.shapes, input, inputLayout, firstLinearNodes(g, input));
+  const bound = (name: string) => (zbShape ? b.memo(`zb/${name}`, () => b.reshape(name, zbShape)) : name);
+  const [low, high] = [b.addInput(INPUT_NAMES.low, boundShape), b.addInput(INPUT_NAMES.high, boundShape)];
   const params: RuleParams = {
     eps: b.addInput(INPUT_NAMES.eps, []),
     alpha: b.addInput(INPUT_NAMES.alpha, []),
     beta: b.addInput(INPUT_NAMES.beta, []),
     betaIsZero: plan.kind === 'backward' && plan.betaIsZero,
-    low: b.addInput(INPUT_NAMES.low, boundShape),
-    high: b.addInput(INPUT_NAMES.high, boundShape),
+    get low() { return bound(low); },
+    get high() { return bound(high); },
   };
   const gradientRules = () => ({ activation: 'gradient', linear: 'gradient' }) as NodeRules;
   let relevance: string;
@@ -117,12 +124,12 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
     const dPooled = emitBackward(b, { target: targetTensor, seed: weight, wrt: [pooledOutput], rulesFor: gradientRules, params, registry }).get(pooledOutput)!;
     // d(target)/d(pooled) = w_c, so Σ_k w_ck A_k is the channel sum of A ⊙ that signal (no bias, no ReLU).
     const aShape = b.shapeOf(pooledInput);
-    const layout = camLayout(aShape, inShape, axes);
+    const layout = camLayout(aShape, viewShape, axes);
     if (!layout) throw new FeatureVisError('InvalidParams', `CAM: the pooled tensor '${pooledInput}' [${aShape.join(', ')}] is not a feature map or a patch-token sequence`);
     const A = channelsFirst(b, pooledInput, aShape, layout);
     const aView = b.shapeOf(A);
     const weights = b.reshape(dPooled, [aView[0], aView[1], ...aView.slice(2).map(() => 1)]);
-    relevance = upsample(b, b.reduce('ReduceSum', b.mul(A, weights), [1], true), inShape);
+    relevance = upsample(b, b.reduce('ReduceSum', b.mul(A, weights), [1], true), viewShape);
   } else if (plan.kind === 'feature-match') {
     g.outputs = [];
     const seed = b.sub(targetTensor, weight);
@@ -140,7 +147,7 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
     } catch {
       // no pooling head: the shape decides
     }
-    const layout = b.shapes.has(layer) ? camLayout(b.shapeOf(layer), inShape, pooledAxes) : undefined;
+    const layout = b.shapes.has(layer) ? camLayout(b.shapeOf(layer), viewShape, pooledAxes) : undefined;
     if (!layout) {
       throw new FeatureVisError('InvalidParams', `layer '${layer}' is not a feature map with spatial axes ((N, C, …), (N, H, W, C) or patch tokens (N, T, C)); pick a convolutional layer's or a transformer block's output`);
     }
@@ -151,11 +158,13 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
     const spatialAxes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
     const alphas = b.reduce('ReduceMean', channelsFirst(b, dA, b.shapeOf(layer), layout), spatialAxes, true);
     const map = b.relu(b.reduce('ReduceSum', b.mul(alphas, A), [1], true));
-    relevance = upsample(b, map, inShape);
+    relevance = upsample(b, map, viewShape);
     if (plan.guided) {
       const guidedRules = () => ({ activation: 'guided', linear: 'gradient' }) as NodeRules;
       const guided = emitBackward(b, { target: targetTensor, seed: weight, wrt: [input], rulesFor: guidedRules, params, registry }).get(input)!;
-      relevance = b.mul(guided, relevance);
+      // (N, H, W, C) guided signal times the (N, 1, H, W) map: bring the map to (N, H, W, 1) first.
+      const cam = inShape.length === 4 && inputLayout === 'NHWC' ? b.op('Transpose', [relevance], { perm: attr.ints([0, 2, 3, 1]) }) : relevance;
+      relevance = b.mul(guided, cam);
     }
   }
   g.nodes.push({ name: 'fv/relevance_out', op: 'Identity', domain: '', inputs: [relevance], outputs: [RELEVANCE], attrs: new Map() });
@@ -177,7 +186,7 @@ export function liftOpset(model: Model) {
   return model.opsets.map((o) => (o.domain === '' || o.domain === 'ai.onnx' ? { domain: '', version: Math.max(o.version, COMPILED_OPSET) } : o));
 }
 
-/** Bilinear (half-pixel, as torch's align_corners=False) resize of an (N,1,…) map to the input's spatial size. */
+/** Bilinear (half-pixel, as torch's align_corners=False) resize of an (N,1,…) map to the spatial size of the input's (N, C, …) view. */
 function upsample(b: GraphBuilder, map: string, inShape: number[]): string {
   const sizes = [inShape[0], 1, ...inShape.slice(2)];
   return b.op('Resize', [map, '', '', b.ints(sizes, 'sizes')], {

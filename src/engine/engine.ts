@@ -18,6 +18,7 @@ import { producers } from './ir/graph';
 import type { Prepared } from './model';
 import { defaultCamLayer, findCamHead, INPUT_NAMES } from './compile';
 import { pixelBounds } from './preprocess';
+import { boundShape } from './layout';
 import { DataType } from './ir/tensor';
 import { perItemDot } from './batch-math';
 import { nodesBetween } from './backward/backward';
@@ -224,10 +225,12 @@ export class Engine {
     const feeds: Record<string, ort.Tensor> = {
       [model.inputName]: new ort.Tensor('float32', input.data, dims),
     };
-    const bounds = pixelBounds(model.preprocessing());
+    const pre = model.preprocessing();
+    const bounds = pixelBounds(pre);
     const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
     const boundTensor = (given: unknown, fallback: number[]) => {
-      const shape = dims.length >= 3 ? [1, dims[1], ...dims.slice(2).map(() => 1)] : [1];
+      // One value per channel along the layout's channel axis (compile.ts declares the same shape).
+      const shape = boundShape(dims, pre.layout);
       const n = shape.reduce((a, b) => a * b, 1);
       const v = typeof given === 'number' && Number.isFinite(given) ? new Float32Array(n).fill(given)
         : Float32Array.from({ length: n }, (_, i) => fallback[i] ?? fallback[0]);

@@ -14,6 +14,7 @@ import { DataType, DTYPE_NAMES } from './ir/tensor';
 import { OnnxFormatError } from './onnx/codec';
 import { defaultPreprocessing, mergePreprocessing, readSidecar, type Preprocessing, type Sidecar } from './preprocess';
 import { FeatureVisError } from './errors';
+import { detectLayout, parseLayout } from './layout';
 import { compileGraph, type CompiledGraph, type GraphPlan } from './compile';
 import { defaultRegistry } from './backward/registry';
 import { UnsupportedOpError } from './backward/errors';
@@ -134,18 +135,25 @@ export class LoadedModel {
     return this.sidecar.labels;
   }
 
-  /** Preprocessing for images: the sidecar's, else defaults for the input size. */
+  /**
+   * Preprocessing for images: the sidecar's, else defaults for the input size. The layout is the sidecar's or
+   * setting's when given, else read from the input shape (detectLayout).
+   */
   preprocessing(): Preprocessing {
-    if (this.sidecar.preprocessing) return this.sidecar.preprocessing;
+    const side = this.sidecar.preprocessing;
+    const given = side ? side.layout : parseLayout(this.settings.preprocessing?.layout);
+    const layout = this.inputDims.length === 4 ? given ?? detectLayout(this.inputDims) : 'NCHW';
+    if (side) return { ...side, layout };
     const dims = this.inputDims.map((d) => (typeof d === 'number' ? d : -1));
-    const base = defaultPreprocessing(dims.length === 4 ? dims : [1, dims[1] ?? 3, 224, 224]);
-    return mergePreprocessing(base, this.settings.preprocessing);
+    const base = defaultPreprocessing(dims.length === 4 ? dims : [1, dims[1] ?? 3, 224, 224], layout);
+    return mergePreprocessing(base, { ...this.settings.preprocessing, layout });
   }
 
-  /** The input shape for a batch, with symbolic dimensions filled from the preprocessing size. */
+  /** The input shape for a batch, with symbolic dimensions filled from the preprocessing size (H, W per layout). */
   inputShapeFor(batch: number): number[] {
     const p = this.preprocessing();
-    return this.inputDims.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? batch : i === 2 ? p.size[0] : i === 3 ? p.size[1] : 1));
+    const [hAxis, wAxis] = p.layout === 'NHWC' ? [1, 2] : [2, 3];
+    return this.inputDims.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? batch : i === hAxis ? p.size[0] : i === wAxis ? p.size[1] : 1));
   }
 
   get opset(): number {
@@ -216,7 +224,7 @@ export class LoadedModel {
         const prepared = await this.prepare(dims, foldBatchNorm, protect);
         let compiled: CompiledGraph;
         try {
-          compiled = compileGraph(this.model, prepared.graph, prepared.shapes, defaultRegistry, plan, target);
+          compiled = compileGraph(this.model, prepared.graph, prepared.shapes, defaultRegistry, plan, target, this.preprocessing().layout);
         } catch (e) {
           if (e instanceof UnsupportedOpError) {
             throw new FeatureVisError('UnsupportedOp', e.message, { op: e.op, node: e.nodeName });

@@ -1,6 +1,7 @@
 /**
  * How a model wants its images: a sidecar JSON next to the model (`model.json` or `model.featurevis.json`), or
- * defaults (ImageNet mean/std at the model's input size). Turns decoded pixels into the NCHW float input and back.
+ * defaults (ImageNet mean/std at the model's input size). Turns decoded pixels into the model's float input (NCHW or
+ * NHWC, see layout.ts) and back.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,6 +9,7 @@ import type { TensorData } from '../protocol/types';
 import { decodeImage, type RgbaImage } from './image/decode';
 import { resizeFloat } from './image/resize';
 import { invalidInput } from './errors';
+import { parseLayout, type Layout } from './layout';
 
 export interface Preprocessing {
   size: [number, number];
@@ -18,12 +20,15 @@ export interface Preprocessing {
   std: number[];
   /** Channel order the model expects. */
   channels: 'RGB' | 'BGR' | 'L';
+  /** Axis order of the image tensor: channels-first (PyTorch) or channels-last (Keras/TensorFlow via tf2onnx). */
+  layout: Layout;
 }
 
 export interface Sidecar {
   name?: string;
   labels?: string[];
-  preprocessing?: Preprocessing;
+  /** Without a `layout` field the model's input shape decides it (LoadedModel.preprocessing). */
+  preprocessing?: Omit<Preprocessing, 'layout'> & { layout?: Layout };
   licence?: string;
 }
 
@@ -44,6 +49,8 @@ export function readSidecar(modelPath: string): Sidecar {
     const labelFile = path.resolve(path.dirname(file), raw.labels);
     out.labels = fs.readFileSync(labelFile, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
   } else if (Array.isArray(raw.labels)) out.labels = raw.labels.map(String);
+  const layout = parseLayout(raw.layout);
+  if (raw.layout !== undefined && !layout) throw invalidInput(`${path.basename(file)}: layout must be "NCHW" or "NHWC", got ${JSON.stringify(raw.layout)}`);
   if (Array.isArray(raw.size) && Array.isArray(raw.mean) && Array.isArray(raw.std)) {
     const r = raw.resize as { mode?: string; size?: number; crop?: number } | undefined;
     out.preprocessing = {
@@ -52,14 +59,15 @@ export function readSidecar(modelPath: string): Sidecar {
       mean: raw.mean.map(Number),
       std: raw.std.map(Number),
       channels: raw.channels === 'BGR' ? 'BGR' : raw.channels === 'L' ? 'L' : 'RGB',
+      ...(layout ? { layout } : {}),
     };
   }
   return out;
 }
 
 /** Preprocessing for a model without a sidecar: stretch to its input size, ImageNet statistics for 3 channels. */
-export function defaultPreprocessing(inputDims: number[]): Preprocessing {
-  const [, c, h, w] = inputDims;
+export function defaultPreprocessing(inputDims: number[], layout: Layout = 'NCHW'): Preprocessing {
+  const [, c, h, w] = layout === 'NHWC' ? [inputDims[0], inputDims[3], inputDims[1], inputDims[2]] : inputDims;
   const channels = c === 1 ? 'L' : 'RGB';
   return {
     size: [h > 0 ? h : 224, w > 0 ? w : 224],
@@ -67,6 +75,7 @@ export function defaultPreprocessing(inputDims: number[]): Preprocessing {
     mean: c === 3 ? IMAGENET.mean : Array(c > 0 ? c : 1).fill(0),
     std: c === 3 ? IMAGENET.std : Array(c > 0 ? c : 1).fill(1),
     channels,
+    layout,
   };
 }
 
@@ -83,10 +92,11 @@ export function mergePreprocessing(base: Preprocessing, o: Partial<Preprocessing
     mean: nums(o.mean, channels) ?? base.mean,
     std: nums(o.std, channels)?.every((v) => v !== 0) ? (o.std as number[]) : base.std,
     channels: o.channels === 'BGR' || o.channels === 'RGB' ? (channels === 3 ? o.channels : base.channels) : base.channels,
+    layout: parseLayout(o.layout) ?? base.layout,
   };
 }
 
-/** Pixels (RGBA) → normalised (1, C, H, W) float32 tensor. */
+/** Pixels (RGBA) → normalised (1, C, H, W) float32 tensor, or (1, H, W, C) for NHWC models. */
 export function imageToTensor(img: RgbaImage, p: Preprocessing): TensorData {
   const { width, height } = img;
   const rgb = new Float32Array(width * height * 3);
@@ -114,6 +124,7 @@ export function imageToTensor(img: RgbaImage, p: Preprocessing): TensorData {
   const c = p.channels === 'L' ? 1 : 3;
   const data = new Float32Array(c * outH * outW);
   const plane = outH * outW;
+  const last = p.layout === 'NHWC';
   for (let i = 0; i < plane; i++) {
     if (c === 1) {
       const lum = 0.299 * pixels[3 * i] + 0.587 * pixels[3 * i + 1] + 0.114 * pixels[3 * i + 2];
@@ -121,23 +132,24 @@ export function imageToTensor(img: RgbaImage, p: Preprocessing): TensorData {
     } else {
       for (let ch = 0; ch < 3; ch++) {
         const src = p.channels === 'BGR' ? 2 - ch : ch;
-        data[ch * plane + i] = (pixels[3 * i + src] - p.mean[ch]) / p.std[ch];
+        data[last ? 3 * i + ch : ch * plane + i] = (pixels[3 * i + src] - p.mean[ch]) / p.std[ch];
       }
     }
   }
-  return { data, dims: [1, c, outH, outW] };
+  return { data, dims: last ? [1, outH, outW, c] : [1, c, outH, outW] };
 }
 
-/** One batch item of a model input back to RGBA pixels (for overlays and reconstructions). */
+/** One batch item of a model input (in the model's layout) back to RGBA pixels (for overlays and reconstructions). */
 export function tensorToRgba(t: TensorData, p: Preprocessing, item = 0): { width: number; height: number; data: Uint8Array } {
-  const [, c, h, w] = t.dims;
+  const last = p.layout === 'NHWC' && t.dims.length === 4;
+  const [, c, h, w] = last ? [t.dims[0], t.dims[3], t.dims[1], t.dims[2]] : t.dims;
   const plane = h * w;
   const out = new Uint8Array(plane * 4);
   const base = item * c * plane;
   for (let i = 0; i < plane; i++) {
     for (let ch = 0; ch < 3; ch++) {
       const src = c === 1 ? 0 : p.channels === 'BGR' ? 2 - ch : ch;
-      const v = t.data[base + src * plane + i] * p.std[src] + p.mean[src];
+      const v = t.data[base + (last ? i * c + src : src * plane + i)] * p.std[src] + p.mean[src];
       out[4 * i + ch] = Math.max(0, Math.min(255, Math.round(v * 255)));
     }
     out[4 * i + 3] = 255;

@@ -14,6 +14,9 @@
  * (N, C, H, W) whose channel count matches the preprocessing (1 or 3), tensor otherwise. The engine cannot tell an
  * image from a preprocessed .npy of the same shape: pass `units tensor` for .npy inputs whose values you think of in
  * tensor units.
+ *
+ * Channels-last (NHWC) image models: windows, fills and maps work on the (N, C, H, W) view of the input; each
+ * batch is transposed back to the model's layout for its forward pass, so the maps equal those of the NCHW twin.
  */
 import * as ort from 'onnxruntime-node';
 import type { ExplainResult, ParamValues, TensorData } from '../../protocol/types';
@@ -24,6 +27,7 @@ import { resolveTarget } from '../targets';
 import { CoverageMap, windowGrid, windowOrigin } from '../occlusion/windows';
 import { makeFiller, parseFill, Prng, unitMap, type Filler, type Units } from '../occlusion/fills';
 import { batchSize, targetSession } from '../occlusion/batching';
+import { isChannelsLast, nchwToNhwc, toChannelsFirst } from '../layout';
 
 const MAX_SEED = 4294967295;
 /** Minimum time between partial maps sent through progress (the last one is always sent). */
@@ -75,13 +79,15 @@ function dot(out: Float32Array, row: number, w: Float32Array, item: number, per:
 
 async function run(ctx: MethodRunContext, params: ParamValues): Promise<ExplainResult> {
   const t0 = performance.now();
-  const { model, input, token } = ctx;
+  const { model, token } = ctx;
+  const pre = model.preprocessing();
+  const channelsLast = isChannelsLast(ctx.input.dims, pre.layout);
+  const input = toChannelsFirst(ctx.input, pre.layout);
   const opts = occlusionOptions(params, input.dims);
   const [N, C] = input.dims;
   const { size } = opts;
   const plane = size.reduce((a, b) => a * b, 1);
   const per = C * plane;
-  const pre = model.preprocessing();
   const units: Units = opts.units !== 'auto' ? opts.units
     : size.length === 2 && C === (pre.channels === 'L' ? 1 : 3) ? 'pixel' : 'tensor';
   const map = unitMap(units, C, pre);
@@ -89,7 +95,7 @@ async function run(ctx: MethodRunContext, params: ParamValues): Promise<ExplainR
     throw invalidParams(`fill value has ${opts.fill.values.length} component${opts.fill.values.length === 1 ? '' : 's'} but the input has ${C} channel${C === 1 ? '' : 's'}; give one value per channel`);
   }
 
-  const prepared = await model.prepare(input.dims, false);
+  const prepared = await model.prepare(ctx.input.dims, false);
   const target = resolveTarget(ctx.target, prepared.graph, prepared.shapes, model.labels);
   if (target.tensor === model.inputName) throw invalidParams('the target is the input itself; choose a class, a unit of a layer, or an output weighting');
   const session = await targetSession(model, target.tensor);
@@ -97,7 +103,10 @@ async function run(ctx: MethodRunContext, params: ParamValues): Promise<ExplainR
   const fixed = typeof model.inputDims[0] === 'number' && model.inputDims[0] > 0 ? model.inputDims[0] : undefined;
 
   const forward = async (data: Float32Array, rows: number): Promise<Float32Array> => {
-    const feed = new ort.Tensor('float32', data.length === rows * per ? data : data.subarray(0, rows * per), [rows, C, ...size]);
+    const rowsData = data.length === rows * per ? data : data.subarray(0, rows * per);
+    const feed = channelsLast
+      ? new ort.Tensor('float32', nchwToNhwc(rowsData, [rows, C, ...size]), [rows, ...size, C])
+      : new ort.Tensor('float32', rowsData, [rows, C, ...size]);
     const out = await session.run({ [model.inputName]: feed }, [target.tensor]);
     const t = out[target.tensor];
     const result = t.data as Float32Array;
