@@ -38,9 +38,11 @@ const HELP = `featurevis — explain CNN decisions (ONNX models; default: embedd
   featurevis reconstruct --method invert-generative --inverter DIR --input I --out out.png
 
   Inputs: a PNG/JPEG (decoded, resized, normalised as the model needs: built in for the default model, a sidecar
-  MODEL.json otherwise), several comma-separated images (a batch), or a preprocessed NCHW float32 .npy.
+  MODEL.json otherwise), several comma-separated images (a batch), or a preprocessed float32 .npy in the model's
+  input layout (NCHW, or NHWC for channels-last Keras/TensorFlow models).
   Targets: class:K, class:LABEL, unit:TENSOR:C, unit:TENSOR:C:Y:X, or a weights .npy shaped like an output tensor.
-  Default target: each item's top class. --out .npy writes raw float32 relevance; .png an overlay.
+  Default target: each item's top class. --out .npy writes raw float32 relevance (input-shaped methods in the
+  model's input layout); .png an overlay.
   Spatial outputs (segmentation (N,K,H,W), depth, heatmaps): class:K sums class K's logits over the pixels where
   the model predicts K (default: every pixel's predicted class); predict lists the classes present with their
   share of pixels. --region y0,x0,y1,x1 (input pixels, exclusive ends) restricts a class or unit:T:C target to a
