@@ -218,7 +218,9 @@ export class Engine {
       cs = await model.compiledSession(key, plan, target.tensor, dims, foldBN);
     } catch (e) {
       if (e instanceof FeatureVisError && e.code === 'UnsupportedOp') {
-        throw new FeatureVisError('UnsupportedOp', e.message, { ...e.details, working: workingMethods(base.graph, target.tensor, e.details.node) });
+        const working = workingMethods(base.graph, target.tensor, e.details.node);
+        const hint = /^(If|Loop|Scan)$/.test(e.details.op ?? '') ? ' (control flow has no backward rule)' : '';
+        throw new FeatureVisError('UnsupportedOp', `${e.message}${hint}; methods that still work on this model: ${working.join(', ')}`, { ...e.details, working });
       }
       throw e;
     }

@@ -101,15 +101,15 @@ test('an unknown tensor name, a class out of range and NaN input are each report
 });
 
 test('an op without a backward rule names the op and node; the summary lists what is unavailable', async () => {
-  const file = oneNodeModel({ op: 'Erf', inputs: ['x'], inputShape: [1, 3, 4, 4] });
+  const file = oneNodeModel({ op: 'Hardmax', inputs: ['x'], inputShape: [1, 3, 4, 4] });
   const model = engine.open(file);
   const input = { data: new Float32Array(48).fill(0.5), dims: [1, 3, 4, 4] };
   const target = { kind: 'weights' as const, tensor: 'y0', weights: { data: new Float32Array(48).fill(1), dims: [1, 3, 4, 4] } };
-  await rejectsWith(engine.explain({ model, input, method: 'gradient', target }), 'UnsupportedOp', /Erf.*node 'Erf'/);
+  await rejectsWith(engine.explain({ model, input, method: 'gradient', target }), 'UnsupportedOp', /Hardmax.*node 'Hardmax'/);
   const error = (await engine.explain({ model, input, method: 'gradient', target }).then(() => undefined, (e) => e)) as FeatureVisError;
   assert.ok(error.details.working?.includes('occlusion'), `methods that still work: ${error.details.working}`);
   const summary = await engine.summary(model);
-  assert.ok(summary.unavailable.some((u) => u.method === 'gradient' && /Erf/.test(u.reason)));
+  assert.ok(summary.unavailable.some((u) => u.method === 'gradient' && /Hardmax/.test(u.reason)));
 });
 
 test('CAM on a model without a global-pooling head says to use Grad-CAM', async () => {

@@ -3,7 +3,7 @@
  * asking each op's rule for the signal of its inputs, and sums signals where a tensor has several readers.
  */
 import type { GraphBuilder } from '../ir/builder';
-import { consumers, type Graph, type Node } from '../ir/graph';
+import { consumers, nodeReads, type Graph, type Node } from '../ir/graph';
 import { UnsupportedOpError } from './errors';
 import type { RuleRegistry } from './registry';
 import type { BackwardContext, NodeRules, RuleParams } from './types';
@@ -25,7 +25,7 @@ export function nodesBetween(g: Graph, from: string[], to: string): Node[] {
   const reach = new Set(from);
   const forward: Node[] = [];
   for (const n of g.nodes) {
-    if (n.inputs.some((i) => i && reach.has(i))) {
+    if (nodeReads(n).some((i) => i && reach.has(i))) {
       forward.push(n);
       for (const o of n.outputs) if (o) reach.add(o);
     }
@@ -36,7 +36,7 @@ export function nodesBetween(g: Graph, from: string[], to: string): Node[] {
     const n = forward[i];
     if (n.outputs.some((o) => needed.has(o))) {
       out.push(n);
-      for (const inp of n.inputs) if (inp && reach.has(inp)) needed.add(inp);
+      for (const inp of nodeReads(n)) if (inp && reach.has(inp)) needed.add(inp);
     }
   }
   return out.reverse();

@@ -4,7 +4,7 @@
  * opsets 11–16 are lifted to 17 (the attribute→input changes of opset 13; ScatterElements' add-reduction needs 16),
  * and optionally BatchNormalization is folded into the Conv before it (LRP treats the pair as one affine layer).
  */
-import { attr, consumers, dataInputs, defaultOpset, getFloat, getInt, getInts, getTensor, type Graph, type Node } from './graph';
+import { attr, consumers, dataInputs, defaultOpset, getFloat, getInt, getInts, getTensor, nodeReads, type Graph, type Node } from './graph';
 import { ConstTensor, DataType } from './tensor';
 import type { ProbeResult } from './probe';
 
@@ -37,7 +37,7 @@ export function dynamicTensors(g: Graph): Set<string> {
   const dyn = new Set(dataInputs(g).map((i) => i.name));
   for (const n of g.nodes) {
     if (n.op === 'Shape' || n.op === 'Size') continue;
-    if (n.inputs.some((i) => i && dyn.has(i))) for (const o of n.outputs) if (o) dyn.add(o);
+    if (nodeReads(n).some((i) => i && dyn.has(i))) for (const o of n.outputs) if (o) dyn.add(o);
   }
   return dyn;
 }
@@ -73,7 +73,7 @@ export function removeDeadNodes(g: Graph): void {
     const n = g.nodes[i];
     if (n.outputs.some((o) => o && needed.has(o))) {
       alive.push(n);
-      for (const inp of n.inputs) if (inp) needed.add(inp);
+      for (const inp of nodeReads(n)) if (inp) needed.add(inp);
     }
   }
   g.nodes = alive.reverse();

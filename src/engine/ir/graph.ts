@@ -123,3 +123,45 @@ export function consumers(g: Graph): Map<string, Node[]> {
 export function dataInputs(g: Graph): ValueInfo[] {
   return g.inputs.filter((i) => !g.initializers.has(i.name));
 }
+
+/** Outer-scope names of a node's subgraphs (attributes do not change after loading; inputs may, so they are not cached). */
+const outerCache = new WeakMap<Node, string[]>();
+
+/**
+ * Every tensor a node reads: its inputs plus the outer-scope names its subgraphs (If/Loop/Scan bodies) use, so
+ * dependency walks do not miss a path that runs through a control-flow body.
+ */
+export function nodeReads(n: Node): string[] {
+  let outer = outerCache.get(n);
+  if (!outer) {
+    const names = new Set<string>();
+    for (const a of n.attrs.values()) if (a.kind === 'opaque') collectOuterNames(a.value, names);
+    outer = [...names];
+    outerCache.set(n, outer);
+  }
+  return outer.length ? [...n.inputs, ...outer.filter((x) => !n.inputs.includes(x))] : n.inputs;
+}
+
+/** Names read inside decoded GraphProto attributes (g / graphs) that the subgraph does not define itself. */
+function collectOuterNames(attrProto: unknown, out: Set<string>): void {
+  const a = attrProto as { g?: SubGraph; graphs?: SubGraph[] };
+  for (const sg of [a?.g, ...(a?.graphs ?? [])]) {
+    if (!sg) continue;
+    const defined = new Set<string>([...(sg.input ?? []).map((i) => i.name ?? ''), ...(sg.initializer ?? []).map((t) => t.name ?? '')]);
+    for (const n of sg.node ?? []) {
+      for (const i of n.input ?? []) if (i && !defined.has(i)) out.add(i);
+      for (const o of n.output ?? []) defined.add(o);
+      for (const inner of n.attribute ?? []) {
+        const nested = new Set<string>();
+        collectOuterNames(inner, nested);
+        for (const x of nested) if (!defined.has(x)) out.add(x);
+      }
+    }
+  }
+}
+
+interface SubGraph {
+  node?: { input?: string[]; output?: string[]; attribute?: unknown[] }[];
+  input?: { name?: string }[];
+  initializer?: { name?: string }[];
+}
