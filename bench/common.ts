@@ -1,6 +1,7 @@
 /** Shared pieces of the benchmarks: timing, peer scripts, tables. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { spawnSync } from 'node:child_process';
 
 export const ROOT = path.join(__dirname, '..');
@@ -22,8 +23,14 @@ export async function median(fn: () => Promise<unknown>, repeats: number): Promi
 }
 
 /** The Python that has torch + torchvision (+ captum): FEATUREVIS_PYTHON, a local venv, or the system one. */
+/** A Python with torch and torchvision (captum not needed): exports only. */
+export function peerTorchPython(): string | undefined {
+  const candidates = [process.env.FEATUREVIS_PYTHON, path.join(os.homedir(), '.cache', 'featurevis', 'venvs', 'torch', 'bin', 'python'), '/usr/bin/python3'];
+  return candidates.find((py) => py && fs.existsSync(py) && spawnSync(py, ['-c', 'import torch, torchvision'], { encoding: 'utf8' }).status === 0);
+}
+
 export function peerPython(): string | undefined {
-  const candidates = [process.env.FEATUREVIS_PYTHON, '/opt/fv-zoo/bin/python', path.join(ROOT, '.venv', 'bin', 'python'), '/usr/bin/python3'];
+  const candidates = [process.env.FEATUREVIS_PYTHON, '/opt/fv-zoo/bin/python', path.join(os.homedir(), '.cache', 'featurevis', 'venvs', 'torch', 'bin', 'python'), path.join(ROOT, '.venv', 'bin', 'python'), '/usr/bin/python3'];
   for (const py of candidates) {
     if (!py || !fs.existsSync(py)) continue;
     const r = spawnSync(py, ['-c', 'import torch, torchvision, captum'], { encoding: 'utf8' });

@@ -1,4 +1,4 @@
-"""Exports the benchmark models (torchvision VGG-16 and ResNet-50, seeded random weights, eval mode) to ONNX.
+"""Exports the benchmark models (torchvision VGG-16, ResNet-50, ViT-B/16, ConvNeXt-T, seeded random weights, eval mode) to ONNX.
 
 Usage: python tools/bench_models.py OUT_DIR [vgg16,resnet50] [SIZE]   (SIZE ≠ 224 writes NAME-SIZE.onnx)
 Random weights are enough for timing; BatchNorm statistics are set to non-trivial values so nothing degenerates.
@@ -31,8 +31,10 @@ def main():
             continue
         model = build(name)
         kwargs = {"dynamo": False} if "dynamo" in torch.onnx.export.__code__.co_varnames else {}
+        # Attention (ViT) exports through scaled_dot_product_attention, which needs opset 14+.
+        opset = 13 if name in ("vgg16", "resnet50") else 17
         torch.onnx.export(model, torch.randn(1, 3, size, size), path, input_names=["input"], output_names=["logits"],
-                          opset_version=13, dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, **kwargs)
+                          opset_version=opset, dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, **kwargs)
         print(f"exported {path}")
 
 
