@@ -11,13 +11,16 @@ import { probeModel, type ProbeResult } from './ir/probe';
 import { checkCoercedSoftmax, constantsToInitializers, foldBatchNormIntoConv, foldStatic, upgradeOpset, UnsupportedModelError } from './ir/canonicalize';
 import { fuseDecomposedNorms } from './ir/fuse-norms';
 import { DataType, DTYPE_NAMES } from './ir/tensor';
-import { OnnxFormatError } from './onnx/codec';
+import { encodeModel, OnnxFormatError } from './onnx/codec';
 import { defaultPreprocessing, mergePreprocessing, readSidecar, type Preprocessing, type Sidecar } from './preprocess';
 import { FeatureVisError } from './errors';
 import { detectLayout, parseLayout } from './layout';
 import { compileGraph, type CompiledGraph, type GraphPlan } from './compile';
 import { defaultRegistry } from './backward/registry';
 import { UnsupportedOpError } from './backward/errors';
+
+/** The newest ONNX IR version onnxruntime-node reads. */
+export const MAX_IR_VERSION = 13;
 
 export interface SessionSettings {
   threads?: number;
@@ -93,6 +96,8 @@ export function sessionOptions(s: SessionSettings): ort.InferenceSession.Session
 
 export class LoadedModel {
   readonly sidecar: Sidecar;
+  /** The file's IR version was above what onnxruntime reads (see open()). */
+  irLowered = false;
   readonly inputName: string;
   readonly inputDims: (number | string | null)[];
   private forward?: Promise<ort.InferenceSession>;
@@ -119,7 +124,14 @@ export class LoadedModel {
     try {
       const model = loadModelFile(file);
       inlineLocalFunctions(model);
-      return new LoadedModel(path.resolve(file), model, settings);
+      // Files saved by a newer onnx library (its default IR version, 14) that onnxruntime does not read yet: the
+      // IR version names which format features may appear, so it is lowered to the newest onnxruntime reads and
+      // onnxruntime itself then rejects any feature it lacks. The forward session then reads re-encoded bytes.
+      const lowered = model.irVersion > MAX_IR_VERSION;
+      if (lowered) model.irVersion = MAX_IR_VERSION;
+      const loaded = new LoadedModel(path.resolve(file), model, settings);
+      loaded.irLowered = lowered;
+      return loaded;
     } catch (e) {
       if (e instanceof FeatureVisError) throw e;
       if (e instanceof OnnxFormatError || e instanceof UnsupportedModelError) throw new FeatureVisError('ModelLoadFailed', e.message);
@@ -162,7 +174,8 @@ export class LoadedModel {
 
   forwardSession(): Promise<ort.InferenceSession> {
     // From the path, so onnxruntime resolves external data itself and no second copy of the bytes is kept here.
-    this.forward ??= ort.InferenceSession.create(this.path, sessionOptions(this.settings)).catch((e) => {
+    const options = sessionOptions(this.settings);
+    this.forward ??= (this.irLowered ? ort.InferenceSession.create(encodeModel(this.model), options) : ort.InferenceSession.create(this.path, options)).catch((e) => {
       this.forward = undefined;
       throw new FeatureVisError('ModelLoadFailed', `onnxruntime could not load ${path.basename(this.path)}: ${(e as Error).message}`);
     });
