@@ -5,7 +5,7 @@
  * extension wires `log` to the output channel and `onCrash` to a notification with a "Show Log" action.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { RpcConnection, RpcError, type CancellationToken, type Message, type RequestType, type RequestOptions } from '../protocol/rpc';
+import { RpcConnection, RpcError, type Message, type RequestType, type RequestOptions } from '../protocol/rpc';
 
 export interface EngineClientOptions {
   /** The engine process entry (dist/engine-process.js, or the .ts source with execArgv ['--import', 'tsx'] in tests). */
@@ -27,7 +27,6 @@ export class EngineClient {
   private disposed = false;
   private expectedExit = new WeakSet<ChildProcess>();
   /** Time of the last fork → first answer, for the activation/cold-start report. */
-  lastColdStartMs?: number;
 
   constructor(private readonly options: EngineClientOptions) {}
 
@@ -39,10 +38,6 @@ export class EngineClient {
     return conn.sendRequest(type, params, options);
   }
 
-  /** Convenience for callers with a token only. */
-  requestWithToken<P, R, Pr>(type: RequestType<P, R, Pr>, params: P, token?: CancellationToken, onProgress?: (p: Pr) => void): Promise<R> {
-    return this.request(type, params, { token, onProgress });
-  }
 
   /** Kills the process (tests, "FeatureVis: Restart Engine"); the next request starts a fresh one. */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
@@ -82,7 +77,6 @@ export class EngineClient {
 
   private start(): RpcConnection {
     const log = this.options.log ?? (() => undefined);
-    const t0 = Date.now();
     const child = fork(this.options.modulePath, [], {
       execArgv: this.options.execArgv ?? [],
       serialization: 'advanced',
@@ -104,8 +98,6 @@ export class EngineClient {
       onMessage: (l) => { const h = (m: unknown) => l(m as Message); child.on('message', h); return () => child.off('message', h); },
     }, 'h');
     this.connection = conn;
-    let first = true;
-    child.on('message', () => { if (first) { first = false; this.lastColdStartMs = Date.now() - t0; } });
     log(`[host] engine process started (pid ${child.pid})`);
     const onGone = (code: number | null, signal: NodeJS.Signals | null, err?: Error) => {
       if (this.child === child) { this.child = undefined; this.connection = undefined; }

@@ -103,10 +103,7 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
     if (panel) panel.setTarget(target);
     else await VisualizePanel.show(panelContext, vscode.Uri.joinPath(context.extensionUri, 'assets', 'samples', 'chelsea.png'), inspector.currentModel(), target);
   });
-  register('featurevis.showFilters', 'Show Filters', (n?: InspectorNode) => {
-    void n;
-    return showFilters(context.extensionUri, engine, log, inspector.currentModel());
-  });
+  register('featurevis.showFilters', 'Show Filters', () => showFilters(context.extensionUri, engine, log, inspector.currentModel()));
 
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (['executionProvider', 'threads', 'preprocessing'].some((k) => e.affectsConfiguration(`featurevis.${k}`))) {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Requests, parseWebviewMessage, type HostMessage } from '../protocol/messages';
 import type { EngineClient } from './engineClient';
-import { errorMessage, type Log } from './errors';
+import type { Log } from './errors';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export async function showFilters(extensionUri: vscode.Uri, engine: EngineClient, log: Log, model: string | undefined): Promise<void> {
@@ -17,5 +17,4 @@ export async function showFilters(extensionUri: vscode.Uri, engine: EngineClient
     if (r.message.type === 'ready') post({ type: 'init', view: 'filters', filters: { tensor: f.tensor, dims: f.weights.dims, data: f.weights.data } });
   });
   panel.onDidDispose(() => sub.dispose());
-  void errorMessage;
 }

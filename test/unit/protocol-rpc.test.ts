@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { CancellationSource, RpcConnection, RpcError, request, type Message, type Transport } from '../../src/protocol/rpc';
 import { parseWebviewMessage } from '../../src/protocol/messages';
 import type { TensorData } from '../../src/protocol/types';
@@ -115,4 +114,3 @@ test('invalid webview messages are rejected with a reason', () => {
   assert.deepEqual(boxed.ok && boxed.message.type === 'run' && boxed.message.region, { y0: 1, x0: 2, y1: 3, x1: 4 });
   assert.equal(parseWebviewMessage({ type: 'decoded', width: 1, height: 1, data: new ArrayBuffer(4) }).ok, true);
 });
-void path;

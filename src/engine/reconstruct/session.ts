@@ -1,6 +1,6 @@
 /** ORT plumbing shared by the reconstruction loops: compiled sessions for gradients, feature matching and features. */
 import * as ort from 'onnxruntime-node';
-import type { TargetSpec, TensorData } from '../../protocol/types';
+import type { TargetSpec } from '../../protocol/types';
 import type { CompiledSession, LoadedModel } from '../model';
 import { INPUT_NAMES, type GraphPlan } from '../compile';
 import { resolveTarget, type ResolvedTarget } from '../targets';
@@ -65,8 +65,3 @@ export class Runner {
 }
 
 export { perItemDot } from '../batch-math';
-
-export function sliceItem(t: TensorData, item: number): TensorData {
-  const per = t.data.length / t.dims[0];
-  return { data: t.data.slice(item * per, (item + 1) * per), dims: [1, ...t.dims.slice(1)] };
-}
