@@ -10,6 +10,7 @@ import type { LayerInfo, ModelSummary } from '../protocol/types';
 import type { EngineClient } from './engineClient';
 import { errorMessage, type Log } from './errors';
 import { describeDiff, diffLayers } from './inspector-diff';
+import { watchFile } from './watchFile';
 
 export type InspectorNode =
   | { kind: 'model'; summary?: ModelSummary; error?: string }
@@ -27,7 +28,7 @@ export class ModelInspector implements vscode.TreeDataProvider<InspectorNode>, v
   private root: InspectorNode = { kind: 'model' };
   private layers: LayerInfo[] = [];
   private shownUnits = new Map<string, number>();
-  private watcher?: vscode.FileSystemWatcher;
+  private watcher?: vscode.Disposable;
   private watched?: string;
   private editorModel?: string;
   private loading?: Promise<void>;
@@ -86,16 +87,7 @@ export class ModelInspector implements vscode.TreeDataProvider<InspectorNode>, v
     this.watcher = undefined;
     this.watched = file;
     if (!file) return;
-    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
-    let timer: NodeJS.Timeout | undefined;
-    const changed = (deleted: boolean) => {
-      clearTimeout(timer);
-      timer = setTimeout(() => void this.fileChanged(file, deleted), 300);
-    };
-    w.onDidChange(() => changed(false));
-    w.onDidCreate(() => changed(false));
-    w.onDidDelete(() => changed(true));
-    this.watcher = w;
+    this.watcher = watchFile(file, (deleted) => void this.fileChanged(file, deleted));
   }
 
   private async fileChanged(file: string, deleted: boolean): Promise<void> {

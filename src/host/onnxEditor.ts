@@ -5,6 +5,7 @@ import { Requests, parseWebviewMessage, type HostMessage } from '../protocol/mes
 import type { EngineClient } from './engineClient';
 import { errorMessage, type Log } from './errors';
 import { webviewHtml, webviewOptions } from './webviewHtml';
+import { watchFile } from './watchFile';
 
 export class OnnxEditorProvider implements vscode.CustomReadonlyEditorProvider {
   static readonly viewType = 'featurevis.onnxPreview';
@@ -61,11 +62,7 @@ export class OnnxEditorProvider implements vscode.CustomReadonlyEditorProvider {
       }),
     ];
     // Re-exported model → reload the view.
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
-    let t: NodeJS.Timeout | undefined;
-    const again = () => { clearTimeout(t); t = setTimeout(() => void load(), 300); };
-    watcher.onDidChange(again);
-    watcher.onDidCreate(again);
+    const watcher = watchFile(file, (deleted) => { if (!deleted) void load(); });
     panel.onDidDispose(() => {
       setActive(false);
       const n = (this.open.get(file) ?? 1) - 1;
