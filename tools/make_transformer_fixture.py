@@ -333,7 +333,11 @@ def export(model, x, path, dynamo, opset):
         torch.onnx.export(model, (x,), path, input_names=["input"], output_names=["logits"], opset_version=opset,
                           dynamo=dynamo, **kw)
     m = onnx.load(path)
-    if dynamo:  # one self-contained file
+    if dynamo:  # one self-contained file, without the exporter's stack traces (they hold this machine's paths)
+        for n in m.graph.node:
+            keep = [e for e in n.metadata_props if "stack_trace" not in e.key]
+            del n.metadata_props[:]
+            n.metadata_props.extend(keep)
         onnx.save(m, path, save_as_external_data=False)
     for f in os.listdir(os.path.dirname(path)):
         if f.endswith(".data"):

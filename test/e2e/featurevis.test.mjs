@@ -1,5 +1,5 @@
 // FeatureVis end-to-end tests in a real VS Code (code-server 4.100.3) driven by playwright-core + Debian's
-// Chromium; adapted from ../shared/vscode-e2e/e2e.test.mjs. Run: npm run test:e2e (after npm run test:e2e:setup).
+// Chromium (set up by test/e2e/setup.sh). Run: npm run test:e2e (after npm run test:e2e:setup).
 // Env (set by run.sh from $E2E_HOME/env.sh): CODE_SERVER, CS_NODE, PW, VSIX; E2E_OUT (default test/e2e/out).
 import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * The linear-layer rules of ../../shared METHODS: gradient, LRP-ε, z⁺, αβ and zB, written once over an abstract
+ * The linear-layer rules (docs/lrp-rules.md): gradient, LRP-ε, z⁺, αβ and zB, written once over an abstract
  * linear map (its forward with modified weights, and its transpose), so each linear op file only says how to apply
  * and transpose itself.
  */
@@ -57,7 +57,7 @@ export function modifiedWeight(b: GraphBuilder, name: string, t: ConstTensor, mo
 
 /**
  * Signal for the input x of a linear layer with output z, under the node's linear rule. For the gradient this is
- * Wᵀδ; the LRP rules follow the definitions in METHODS.md (relevance R arrives as the signal).
+ * Wᵀδ; the LRP rules follow the definitions in docs/lrp-rules.md (relevance R arrives as the signal).
  */
 export function linearBackward(ctx: BackwardContext, map: LinearMap, x: string, z: string): string {
   const { b, params } = ctx;
