@@ -172,6 +172,12 @@ export class LoadedModel {
     return defaultOpset(this.model);
   }
 
+  /** The batch size the input declares (an exported model may fix it), or undefined when any batch runs. */
+  get fixedBatch(): number | undefined {
+    const n = this.inputDims[0];
+    return typeof n === 'number' && n > 0 ? n : undefined;
+  }
+
   forwardSession(): Promise<ort.InferenceSession> {
     // From the path, so onnxruntime resolves external data itself and no second copy of the bytes is kept here.
     const options = sessionOptions(this.settings);

@@ -14,10 +14,15 @@ export type ParamSpec =
   | { name: string; label: string; kind: 'integer'; default: number; min?: number; max?: number; help?: string }
   | { name: string; label: string; kind: 'choice'; default: string; choices: string[]; help?: string }
   | { name: string; label: string; kind: 'boolean'; default: boolean; help?: string }
-  | { name: string; label: string; kind: 'layer'; default?: string; help?: string }
+  | { name: string; label: string; kind: 'layer'; default?: string; required?: boolean; help?: string }
   | { name: string; label: string; kind: 'pair'; default: [number, number]; min?: number; help?: string }
   | { name: string; label: string; kind: 'color'; default: [number, number, number]; help?: string }
-  | { name: string; label: string; kind: 'text'; default: string; help?: string };
+  | { name: string; label: string; kind: 'text'; default: string; help?: string }
+  /**
+   * A file or folder on the user's machine. In VS Code the host chooses it with a dialog (a webview never types a
+   * path); on the CLI it is a flag value. `default: ''` means none (required ones then fail validation).
+   */
+  | { name: string; label: string; kind: 'path'; pathKind: 'file' | 'folder'; default: string; required?: boolean; help?: string };
 
 export type ParamValues = Record<string, number | string | boolean | number[] | undefined>;
 
@@ -127,6 +132,12 @@ export interface ErrorPayload {
   node?: string;
   /** Methods that still work on this model (for UnsupportedOp). */
   working?: string[];
+  /**
+   * For InvalidParams: the parameter at fault and why, worded without any front end's syntax, so the CLI can say
+   * `--layer` and the panel can name its control.
+   */
+  param?: string;
+  reason?: string;
 }
 
 /** `featurevis check`: the compiled backward graphs against finite differences of the plain forward model. */

@@ -100,7 +100,7 @@ async function run(ctx: MethodRunContext, params: ParamValues): Promise<ExplainR
   if (target.tensor === model.inputName) throw invalidParams('the target is the input itself; choose a class, a unit of a layer, or an output weighting');
   const session = await targetSession(model, target.tensor);
   const perTarget = target.weights.data.length / N;
-  const fixed = typeof model.inputDims[0] === 'number' && model.inputDims[0] > 0 ? model.inputDims[0] : undefined;
+  const fixed = model.fixedBatch;
 
   const forward = async (data: Float32Array, rows: number): Promise<Float32Array> => {
     const rowsData = data.length === rows * per ? data : data.subarray(0, rows * per);
