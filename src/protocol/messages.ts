@@ -34,14 +34,24 @@ export const Requests = {
 };
 
 // ---------------------------------------------------------------- webview messages
-export type Reduction = 'sum' | 'abs-sum' | 'max-abs';
 export type PanelTarget = { kind: 'top' } | { kind: 'class'; index: number } | { kind: 'unit'; tensor: string; channel: number };
+
+/** Where a run's map goes: the main view, a method-grid cell or a model-grid cell. */
+export type Slot = 'main' | { kind: 'method'; method: string } | { kind: 'model'; model: string };
+
+/** A key for maps of slots (one string per slot; never parsed back). */
+export function slotKey(s: Slot): string {
+  return s === 'main' ? 'main' : s.kind === 'method' ? `method:${s.method}` : `model:${s.model}`;
+}
 
 /** Webview → host. */
 export type WebviewMessage =
   | { type: 'ready' }
-  | { type: 'run'; seq: number; slot: string; method: string; params: ParamValues; target: PanelTarget; model?: string; region?: Region }
-  | { type: 'cancel'; slot: string }
+  /** Values of path parameters are ignored: the host substitutes the paths chosen through `pickPath`. */
+  | { type: 'run'; seq: number; slot: Slot; method: string; params: ParamValues; target: PanelTarget; model?: string; region?: Region }
+  | { type: 'cancel'; slot: Slot }
+  /** Asks the host to show a file or folder dialog for a path parameter of a method. */
+  | { type: 'pickPath'; method: string; param: string }
   | { type: 'export'; png: ArrayBuffer; name: string }
   | { type: 'decoded'; width: number; height: number; data: ArrayBuffer }
   | { type: 'decodeFailed'; message: string }
@@ -54,8 +64,13 @@ export type HostMessage =
   | { type: 'init'; view: 'visualize'; state: PanelState }
   | { type: 'init'; view: 'onnx'; summary: ModelSummary; layers: LayerInfo[]; methods: MethodInfo[] }
   | { type: 'init'; view: 'filters'; filters: { tensor: string; dims: number[]; data: Float32Array } }
-  | { type: 'result'; seq: number; slot: string; relevance: TensorData; output: MethodInfo['output']; ms: number; targetValue: number; targetTensor: string; final: boolean; targetDescription?: string }
-  | { type: 'runError'; seq: number; slot: string; code: string; message: string; working?: string[] }
+  /** A run's final map. */
+  | { type: 'result'; seq: number; slot: Slot; relevance: TensorData; output: MethodInfo['output']; ms: number; targetValue: number; targetTensor: string; targetDescription?: string }
+  /** A map streamed while the run goes on (occlusion windows done so far, the current reconstruction). */
+  | { type: 'partial'; seq: number; slot: Slot; relevance: TensorData; ms: number; fraction?: number; message?: string }
+  | { type: 'runError'; seq: number; slot: Slot; code: string; message: string; working?: string[] }
+  /** The path the host chose for a method's path parameter (the dialog was not cancelled). */
+  | { type: 'pathChosen'; method: string; param: string; path: string }
   | { type: 'decode'; bytes: ArrayBuffer; name: string }
   | { type: 'setTarget'; target: PanelTarget }
   | { type: 'notice'; message: string }
@@ -63,6 +78,9 @@ export type HostMessage =
   | { type: 'checkResult'; report: CheckReport }
   | { type: 'checkError'; message: string }
   | { type: 'error'; message: string };
+
+/** Paths chosen per method and parameter: `paths[method][param]`. */
+export type ChosenPaths = Record<string, Record<string, string>>;
 
 export interface PanelState {
   imageName: string;
@@ -79,6 +97,8 @@ export interface PanelState {
   target: PanelTarget;
   /** Models with a spatial output: item 0's predicted class per output pixel (drawn over the image). */
   mask?: DenseMap;
+  /** The paths this panel has chosen so far (shown by path parameters; a reloaded webview gets them back). */
+  paths: ChosenPaths;
 }
 
 const isObj = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
@@ -111,6 +131,15 @@ function isRegion(x: unknown): x is Region {
   return isInt(y0, 0, 20000) && isInt(x0, 0, 20000) && isInt(y1, 1, 20000) && isInt(x1, 1, 20000) && y0 < y1 && x0 < x1;
 }
 
+function isSlot(x: unknown): x is Slot {
+  if (x === 'main') return true;
+  if (!isObj(x)) return false;
+  if (x.kind === 'method') return isStr(x.method, 128);
+  if (x.kind === 'model') return isStr(x.model);
+  return false;
+}
+const copySlot = (s: Slot): Slot => (s === 'main' ? s : s.kind === 'method' ? { kind: 'method', method: s.method } : { kind: 'model', model: s.model });
+
 const isBuffer = (x: unknown): x is ArrayBuffer => x instanceof ArrayBuffer || (isObj(x) && Object.prototype.toString.call(x) === '[object ArrayBuffer]');
 
 /** Checks a message from a webview. Returns the typed message or why it was rejected. */
@@ -124,16 +153,20 @@ export function parseWebviewMessage(x: unknown): { ok: true; message: WebviewMes
       return { ok: true, message: { type: x.type } };
     case 'run':
       if (!isInt(x.seq)) return bad('run.seq must be a non-negative integer');
-      if (!isStr(x.slot, 256)) return bad('run.slot must be a string');
+      if (!isSlot(x.slot)) return bad("run.slot must be 'main', {kind: 'method', method} or {kind: 'model', model}");
       if (!isStr(x.method, 128)) return bad('run.method must be a string');
       if (!isParamValues(x.params)) return bad('run.params must map names to numbers, strings or booleans');
       if (!isPanelTarget(x.target)) return bad('run.target is not a valid target');
       if (x.model !== undefined && !isStr(x.model)) return bad('run.model must be a string');
       if (x.region !== undefined && !isRegion(x.region)) return bad('run.region must be {y0, x0, y1, x1}: whole pixels with y0 < y1 and x0 < x1');
-      return { ok: true, message: { type: 'run', seq: x.seq, slot: x.slot, method: x.method, params: x.params, target: x.target, model: x.model as string | undefined, region: x.region ? { y0: x.region.y0, x0: x.region.x0, y1: x.region.y1, x1: x.region.x1 } : undefined } };
+      return { ok: true, message: { type: 'run', seq: x.seq, slot: copySlot(x.slot), method: x.method, params: x.params, target: x.target, model: x.model as string | undefined, region: x.region ? { y0: x.region.y0, x0: x.region.x0, y1: x.region.y1, x1: x.region.x1 } : undefined } };
     case 'cancel':
-      if (!isStr(x.slot, 256)) return bad('cancel.slot must be a string');
-      return { ok: true, message: { type: 'cancel', slot: x.slot } };
+      if (!isSlot(x.slot)) return bad("cancel.slot must be 'main', {kind: 'method', method} or {kind: 'model', model}");
+      return { ok: true, message: { type: 'cancel', slot: copySlot(x.slot) } };
+    case 'pickPath':
+      if (!isStr(x.method, 128)) return bad('pickPath.method must be a string');
+      if (!isStr(x.param, 128)) return bad('pickPath.param must be a string');
+      return { ok: true, message: { type: 'pickPath', method: x.method, param: x.param } };
     case 'export':
       if (!isBuffer(x.png)) return bad('export.png must be an ArrayBuffer');
       if (!isStr(x.name, 256)) return bad('export.name must be a string');
