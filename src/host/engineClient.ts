@@ -6,6 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { RpcConnection, RpcError, type Message, type RequestType, type RequestOptions } from '../protocol/rpc';
+import { Emitter, type Event } from './disposable';
 
 export interface EngineClientOptions {
   /** The engine process entry (dist/engine-process.js, or the .ts source with execArgv ['--import', 'tsx'] in tests). */
@@ -26,7 +27,9 @@ export class EngineClient {
   private readonly starts: number[] = [];
   private disposed = false;
   private expectedExit = new WeakSet<ChildProcess>();
-  /** Time of the last fork → first answer, for the activation/cold-start report. */
+  private readonly started = new Emitter<number>();
+  /** Fires with the pid each time an engine process is forked (first start and restarts). */
+  readonly onDidStart: Event<number> = this.started.event;
 
   constructor(private readonly options: EngineClientOptions) {}
 
@@ -37,7 +40,6 @@ export class EngineClient {
     const conn = this.ensure();
     return conn.sendRequest(type, params, options);
   }
-
 
   /** Kills the process (tests, "FeatureVis: Restart Engine"); the next request starts a fresh one. */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
@@ -55,6 +57,7 @@ export class EngineClient {
     }
     this.child = undefined;
     this.connection = undefined;
+    this.started.dispose();
   }
 
   private ensure(): RpcConnection {
@@ -99,6 +102,7 @@ export class EngineClient {
     }, 'h');
     this.connection = conn;
     log(`[host] engine process started (pid ${child.pid})`);
+    if (child.pid !== undefined) this.started.fire(child.pid);
     const onGone = (code: number | null, signal: NodeJS.Signals | null, err?: Error) => {
       if (this.child === child) { this.child = undefined; this.connection = undefined; }
       const expected = this.expectedExit.has(child) || this.disposed;

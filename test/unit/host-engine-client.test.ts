@@ -15,6 +15,8 @@ const client = new EngineClient({
   onCrash: (m) => crashes.push(m),
   maxRestarts: 3,
 });
+const started: number[] = [];
+client.onDidStart((pid) => started.push(pid));
 after(() => client.dispose());
 const sample = path.join(root, 'assets/samples/chelsea.png');
 
@@ -22,6 +24,7 @@ test('engine client: lazily forks, loads an image, predicts and explains with Fl
   assert.equal(client.pid, undefined, 'no process before the first request');
   const info = await client.request(Requests.info, {});
   assert.equal(info.pid, client.pid);
+  assert.deepEqual(started, [info.pid], 'onDidStart carried the pid of the forked process');
   const img = await client.request(Requests.loadImage, { path: sample });
   assert.ok(img.input.data instanceof Float32Array);
   assert.deepEqual(img.input.dims, [1, 3, 224, 224]);
@@ -65,6 +68,7 @@ test('engine client: a killed engine fails pending requests with EngineCrashed; 
   assert.equal(crashes.length, 1);
   const info = await client.request(Requests.info, {});
   assert.notEqual(info.pid, pid, 'a fresh process');
+  assert.equal(started.at(-1), info.pid, 'onDidStart fired for the restart');
   const methods = await client.request(Requests.methods, {});
   assert.ok(methods.some((m) => m.id === 'guided-backprop'));
   assert.ok(logs.some((l) => /engine process \d+ was killed/.test(l)), 'the log says what happened');
