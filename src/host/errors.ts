@@ -1,38 +1,27 @@
-/** One place that turns typed errors into clear messages (cancellation silent) and logs the rest. */
-import * as vscode from 'vscode';
+/**
+ * Typed errors worded for VS Code users. No `vscode` import (unit-tested); notifications and the log are in
+ * log.ts. Parameter errors name the control the user sees: `<the parameter's label> <reason>`.
+ */
 import { RpcError } from '../protocol/rpc';
-
-export class Log {
-  readonly channel = vscode.window.createOutputChannel('FeatureVis');
-  line(s: string): void { this.channel.appendLine(s); }
-  dispose(): void { this.channel.dispose(); }
-}
+import type { ErrorPayload, ParamSpec } from '../protocol/types';
 
 export function errorCode(e: unknown): string {
   return e instanceof RpcError ? e.code : (e as { code?: string })?.code ?? 'Internal';
 }
 
-export function errorMessage(e: unknown): string {
+/** An engine parameter error in the panel's words; undefined when `p` is no such error or names no known parameter. */
+export function paramErrorText(p: ErrorPayload, params: readonly ParamSpec[] = []): string | undefined {
+  if (p.code !== 'InvalidParams' || !p.param || !p.reason) return undefined;
+  const spec = params.find((s) => s.name === p.param);
+  return spec ? `${spec.label} ${p.reason}` : undefined;
+}
+
+/** The message for the user; `params` (the method's declared parameters) words parameter errors by their labels. */
+export function errorMessage(e: unknown, params?: readonly ParamSpec[]): string {
   if (e instanceof RpcError) {
     const p = e.payload;
     if (p.code === 'UnsupportedOp') return `${p.message}${p.working?.length ? ` — methods that work on this model: ${p.working.join(', ')}` : ''}`;
-    return p.message;
+    return paramErrorText(p, params) ?? p.message;
   }
   return (e as Error)?.message ?? String(e);
-}
-
-export async function showError(log: Log, what: string, e: unknown): Promise<void> {
-  const code = errorCode(e);
-  if (code === 'Cancelled') return;
-  const msg = `FeatureVis: ${what}: ${errorMessage(e)}`;
-  log.line(`[error] ${msg}${e instanceof Error && !(e instanceof RpcError) && e.stack ? `\n${e.stack}` : ''}`);
-  const pick = await vscode.window.showErrorMessage(msg, 'Show Log');
-  if (pick === 'Show Log') log.channel.show(true);
-}
-
-/** Wraps a command so that an exception never escapes into the extension host. */
-export function guarded<A extends unknown[]>(log: Log, what: string, f: (...a: A) => unknown): (...a: A) => Promise<void> {
-  return async (...a: A) => {
-    try { await f(...a); } catch (e) { await showError(log, what, e); }
-  };
 }

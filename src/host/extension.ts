@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import { EngineClient } from './engineClient';
-import { Log, guarded, showError } from './errors';
+import { Log, guarded, showError } from './log';
 import { ModelInspector, type InspectorNode } from './inspector';
 import { OnnxEditorProvider } from './onnxEditor';
 import { showFilters } from './filtersPanel';
@@ -24,23 +24,18 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
   const log = new Log();
   context.subscriptions.push(log);
   const cfg = () => vscode.workspace.getConfiguration('featurevis');
-  let lastPid: number | undefined;
   const engine = new EngineClient({
     modulePath: path.join(context.extensionPath, 'dist', 'engine-process.js'),
     settings: () => ({
       executionProvider: cfg().get('executionProvider', 'cpu'), threads: cfg().get('threads', 0) || undefined,
       preprocessing: cfg().get('preprocessing', {}),
     }),
-    log: (l) => {
-      log.line(l);
-      const m = /engine process started \(pid (\d+)\)/.exec(l);
-      if (m && Number(m[1]) !== lastPid) { lastPid = Number(m[1]); marker({ event: 'engine', pid: lastPid }); }
-    },
+    log: (l) => log.line(l),
     onCrash: (message) => {
       void vscode.window.showErrorMessage(`FeatureVis: ${message}`, 'Show Log').then((pick) => { if (pick === 'Show Log') log.channel.show(true); });
     },
   });
-  context.subscriptions.push({ dispose: () => engine.dispose() });
+  context.subscriptions.push(engine, engine.onDidStart((pid) => marker({ event: 'engine', pid })));
 
   const inspector = new ModelInspector(engine, log);
   context.subscriptions.push(inspector, vscode.window.createTreeView('featurevis.inspector', { treeDataProvider: inspector, showCollapseAll: true }));

@@ -7,8 +7,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Requests } from '../protocol/messages';
 import type { LayerInfo, ModelSummary } from '../protocol/types';
+import { Disposable } from './disposable';
 import type { EngineClient } from './engineClient';
-import { errorMessage, type Log } from './errors';
+import { errorMessage } from './errors';
+import type { Log } from './log';
 import { describeDiff, diffLayers } from './inspector-diff';
 import { watchFile } from './watchFile';
 
@@ -22,8 +24,8 @@ export type InspectorNode =
 
 const UNIT_PAGE = 64;
 
-export class ModelInspector implements vscode.TreeDataProvider<InspectorNode>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<InspectorNode | undefined>();
+export class ModelInspector extends Disposable implements vscode.TreeDataProvider<InspectorNode> {
+  private readonly emitter = this.register(new vscode.EventEmitter<InspectorNode | undefined>());
   readonly onDidChangeTreeData = this.emitter.event;
   private root: InspectorNode = { kind: 'model' };
   private layers: LayerInfo[] = [];
@@ -32,12 +34,12 @@ export class ModelInspector implements vscode.TreeDataProvider<InspectorNode>, v
   private watched?: string;
   private editorModel?: string;
   private loading?: Promise<void>;
-  private readonly disposables: vscode.Disposable[] = [];
   /** Called after a model file changed on disk, with the message (open panels refresh too). */
   onModelChanged?: (file: string | undefined, message: string) => void;
 
   constructor(private readonly engine: EngineClient, private readonly log: Log) {
-    this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('featurevis.model')) this.refresh(); }));
+    super();
+    this.register(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('featurevis.model')) this.refresh(); }));
   }
 
   /** The model the inspector follows: active .onnx editor, else the setting, else undefined (embedded default). */
@@ -203,9 +205,8 @@ export class ModelInspector implements vscode.TreeDataProvider<InspectorNode>, v
     this.emitter.fire(undefined);
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.watcher?.dispose();
-    this.emitter.dispose();
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }

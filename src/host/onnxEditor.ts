@@ -1,10 +1,12 @@
 /** Read-only custom editor for .onnx files: summary, methods available/unavailable, layer table, sample button. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Requests, parseWebviewMessage, type HostMessage } from '../protocol/messages';
+import { Requests, type WebviewMessage } from '../protocol/messages';
+import { Disposable } from './disposable';
 import type { EngineClient } from './engineClient';
-import { errorMessage, type Log } from './errors';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import { errorMessage } from './errors';
+import type { Log } from './log';
+import { WebviewHost } from './webviewHost';
 import { watchFile } from './watchFile';
 
 export class OnnxEditorProvider implements vscode.CustomReadonlyEditorProvider {
@@ -24,48 +26,72 @@ export class OnnxEditorProvider implements vscode.CustomReadonlyEditorProvider {
 
   resolveCustomEditor(doc: vscode.CustomDocument, panel: vscode.WebviewPanel): void {
     const file = doc.uri.fsPath;
-    panel.webview.options = webviewOptions(this.extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, path.basename(file));
-    const post = (m: HostMessage) => void panel.webview.postMessage(m);
-    const load = async () => {
-      try {
-        const [summary, layers, methods] = await Promise.all([
-          this.engine.request(Requests.summary, { model: file }),
-          this.engine.request(Requests.layers, { model: file }),
-          this.engine.request(Requests.methods, {}),
-        ]);
-        post({ type: 'init', view: 'onnx', summary, layers, methods });
-      } catch (e) {
-        this.log.line(`[onnx editor] ${file}: ${errorMessage(e)}`);
-        post({ type: 'error', message: `${path.basename(file)}: ${errorMessage(e)}` });
-      }
-    };
-    const setActive = (on: boolean) => {
-      if (on) this.active = file;
-      else if (this.active === file) this.active = undefined;
-      this.onActiveModel?.(this.active);
-    };
     this.open.set(file, (this.open.get(file) ?? 0) + 1);
-    setActive(panel.active);
-    const subs = [
-      panel.onDidChangeViewState((e) => setActive(e.webviewPanel.active)),
-      panel.webview.onDidReceiveMessage((raw) => {
-        const r = parseWebviewMessage(raw);
-        if (!r.ok) { this.log.line(`[onnx editor] ${r.error}`); post({ type: 'error', message: r.error }); return; }
-        if (r.message.type === 'ready') void load();
-        else if (r.message.type === 'runCheck') {
-          this.engine.request(Requests.check, { model: file }, { onProgress: (p) => post({ type: 'checkProgress', message: p.message ?? '' }) })
-            .then((report) => post({ type: 'checkResult', report }), (e) => post({ type: 'checkError', message: errorMessage(e) }));
-        } else if (r.message.type === 'visualizeSample') {
-          void vscode.commands.executeCommand('featurevis.visualize', vscode.Uri.joinPath(this.extensionUri, 'assets', 'samples', 'chelsea.png'), file);
-        }
-      }),
-    ];
+    new OnnxEditor(this, panel, file);
+  }
+
+  /** Which editor is active (the inspector follows it). */
+  setActive(file: string, on: boolean): void {
+    if (on) this.active = file;
+    else if (this.active === file) this.active = undefined;
+    this.onActiveModel?.(this.active);
+  }
+
+  closed(file: string): void {
+    this.setActive(file, false);
+    const n = (this.open.get(file) ?? 1) - 1;
+    if (n > 0) this.open.set(file, n);
+    else { this.open.delete(file); this.onClosed?.(file); }
+  }
+
+  get context(): { extensionUri: vscode.Uri; engine: EngineClient; log: Log } {
+    return { extensionUri: this.extensionUri, engine: this.engine, log: this.log };
+  }
+}
+
+/** One open .onnx editor: its webview, the model file's watcher, and its part in the provider's bookkeeping. */
+class OnnxEditor extends Disposable {
+  private readonly host: WebviewHost;
+
+  constructor(private readonly provider: OnnxEditorProvider, panel: vscode.WebviewPanel, private readonly file: string) {
+    super();
+    const { extensionUri, engine, log } = provider.context;
+    this.host = this.register(new WebviewHost(panel, {
+      extensionUri, title: path.basename(file), log, tag: 'onnx editor',
+      init: async () => {
+        const [summary, layers, methods] = await Promise.all([
+          engine.request(Requests.summary, { model: file }),
+          engine.request(Requests.layers, { model: file }),
+          engine.request(Requests.methods, {}),
+        ]);
+        return { type: 'init', view: 'onnx', summary, layers, methods };
+      },
+      initFailed: (e) => {
+        log.line(`[onnx editor] ${file}: ${errorMessage(e)}`);
+        return `${path.basename(file)}: ${errorMessage(e)}`;
+      },
+      onMessage: (m) => this.onMessage(m),
+    }));
+    provider.setActive(file, panel.active);
+    this.register(panel.onDidChangeViewState((e) => provider.setActive(file, e.webviewPanel.active)));
     // Re-exported model → reload the view.
-    const watcher = watchFile(file, (deleted) => { if (!deleted) void load(); });
-    panel.onDidDispose(() => {
-      setActive(false);
-      const n = (this.open.get(file) ?? 1) - 1;
-      if (n > 0) this.open.set(file, n); else { this.open.delete(file); this.onClosed?.(file); } watcher.dispose(); subs.forEach((s) => s.dispose()); });
+    this.register(watchFile(file, (deleted) => { if (!deleted) void this.host.reinit(); }));
+    this.register(panel.onDidDispose(() => this.dispose()));
+  }
+
+  private onMessage(m: WebviewMessage): void {
+    const { extensionUri, engine } = this.provider.context;
+    if (m.type === 'runCheck') {
+      engine.request(Requests.check, { model: this.file }, { onProgress: (p) => this.host.post({ type: 'checkProgress', message: p.message ?? '' }) })
+        .then((report) => this.host.post({ type: 'checkResult', report }), (e) => this.host.post({ type: 'checkError', message: errorMessage(e) }));
+    } else if (m.type === 'visualizeSample') {
+      void vscode.commands.executeCommand('featurevis.visualize', vscode.Uri.joinPath(extensionUri, 'assets', 'samples', 'chelsea.png'), this.file);
+    }
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    super.dispose();
+    this.provider.closed(this.file);
   }
 }

@@ -7,11 +7,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CancellationSource } from '../protocol/rpc';
-import { Requests, parseWebviewMessage, toTargetSpec, type HostMessage, type PanelState, type PanelTarget, type RgbaPixels, type WebviewMessage } from '../protocol/messages';
-import type { TensorData } from '../protocol/types';
+import { Requests, slotKey, toTargetSpec, type ChosenPaths, type HostMessage, type PanelState, type PanelTarget, type RgbaPixels, type WebviewMessage } from '../protocol/messages';
+import type { MethodInfo, TensorData } from '../protocol/types';
+import { Disposable } from './disposable';
 import type { EngineClient } from './engineClient';
-import { errorCode, errorMessage, showError, type Log } from './errors';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import { errorCode, errorMessage } from './errors';
+import { showError, type Log } from './log';
+import { pathSpec, runParams } from './runParams';
+import { webviewOptions } from './webviewHtml';
+import { WebviewHost } from './webviewHost';
 
 /** Formats the engine process decodes itself; the rest are decoded in the webview (createImageBitmap). */
 const ENGINE_FORMATS = new Set(['.png', '.jpg', '.jpeg']);
@@ -26,46 +30,51 @@ export interface PanelContext {
   workspaceModels(): Promise<{ path: string; name: string }[]>;
 }
 
-export class VisualizePanel implements vscode.Disposable {
+export class VisualizePanel extends Disposable {
   static readonly viewType = 'featurevis.visualize';
   static readonly panels = new Set<VisualizePanel>();
   static active?: VisualizePanel;
 
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly host: WebviewHost;
+  /** Keyed by slotKey(slot). */
   private readonly running = new Map<string, CancellationSource>();
   private readonly inputs = new Map<string, Promise<TensorData>>();
+  private readonly previews = new Map<string, Promise<RgbaPixels>>();
   private rgba?: RgbaPixels;
   private decoded?: { resolve(p: RgbaPixels): void; reject(e: Error): void };
-  private readyOnce?: () => void;
-  private readonly ready: Promise<void>;
   private models: { path: string; name: string }[] = [];
-  private disposed = false;
+  /** Paths chosen in this panel's dialogs, per method and parameter: the only path values runs use. */
+  private readonly paths: ChosenPaths = {};
+  private methodsPromise?: Promise<MethodInfo[]>;
 
-  static async show(ctx: PanelContext, image: vscode.Uri, model?: string, target?: PanelTarget): Promise<VisualizePanel> {
+  static show(ctx: PanelContext, image: vscode.Uri, model?: string, target?: PanelTarget): VisualizePanel {
     const panel = vscode.window.createWebviewPanel(VisualizePanel.viewType, `Visualize: ${path.basename(image.fsPath)}`, vscode.ViewColumn.Active, webviewOptions(ctx.extensionUri));
-    const vp = new VisualizePanel(ctx, panel, image, model ?? ctx.currentModel(), target ?? { kind: 'top' });
-    void vp.load();
-    return vp;
+    return new VisualizePanel(ctx, panel, image, model ?? ctx.currentModel(), target ?? { kind: 'top' });
   }
 
   private constructor(private readonly ctx: PanelContext, readonly panel: vscode.WebviewPanel, readonly image: vscode.Uri, private model: string | undefined, private target: PanelTarget) {
+    super();
     VisualizePanel.panels.add(this);
     VisualizePanel.active = this;
-    this.ready = new Promise((r) => (this.readyOnce = r));
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'featurevis.svg');
-    panel.webview.html = webviewHtml(panel.webview, ctx.extensionUri, 'FeatureVis');
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.onDidChangeViewState((e) => { if (e.webviewPanel.active) VisualizePanel.active = this; }),
-      panel.webview.onDidReceiveMessage((m) => this.onMessage(m)),
-    );
+    const name = path.basename(image.fsPath);
+    this.host = this.register(new WebviewHost(panel, {
+      extensionUri: ctx.extensionUri, title: 'FeatureVis', log: ctx.log, tag: 'visualize',
+      init: () => this.init(),
+      initFailed: (e) => {
+        if (errorCode(e) !== 'Cancelled') ctx.log.line(`[visualize] ${image.fsPath}: ${errorMessage(e)}`);
+        void showError(ctx.log, `cannot visualize ${name}`, e);
+        return `${name}: ${errorMessage(e)}`;
+      },
+      onMessage: (m) => this.onMessage(m),
+    }));
+    this.register(panel.onDidDispose(() => this.dispose()));
+    this.register(panel.onDidChangeViewState((e) => { if (e.webviewPanel.active) VisualizePanel.active = this; }));
   }
 
   get modelPath(): string | undefined { return this.model; }
 
-  post(m: HostMessage): void {
-    if (!this.disposed) void this.panel.webview.postMessage(m);
-  }
+  post(m: HostMessage): void { this.host.post(m); }
 
   setTarget(target: PanelTarget): void {
     this.target = target;
@@ -78,50 +87,43 @@ export class VisualizePanel implements vscode.Disposable {
     if (file !== this.model && !this.models.some((m) => m.path === file)) return;
     this.inputs.clear();
     this.post({ type: 'notice', message });
-    await this.load();
+    await this.host.reinit();
   }
 
-  private async load(): Promise<void> {
-    const { engine, log } = this.ctx;
-    try {
-      const [modelsFound] = await Promise.all([this.ctx.workspaceModels(), this.ready]);
-      this.models = modelsFound;
-      const input = await this.inputFor(this.model);
-      const preview = await this.previewFor(this.model);
-      const [predictions, methods, summary, layers, mask] = await Promise.all([
-        engine.request(Requests.predict, { model: this.model, input, top: 5 }),
-        engine.request(Requests.methods, {}),
-        engine.request(Requests.summary, { model: this.model }),
-        engine.request(Requests.layers, { model: this.model }),
-        engine.request(Requests.denseMap, { model: this.model, input }),
-      ]);
-      const cfg = vscode.workspace.getConfiguration('featurevis');
-      const state: PanelState = {
-        imageName: path.basename(this.image.fsPath),
-        modelName: summary.name,
-        modelPath: this.model,
-        preview,
-        predictions,
-        methods,
-        unavailable: summary.unavailable,
-        layers: layers.map((l) => ({ tensor: l.tensor, op: l.op, shape: l.shape })),
-        models: [{ path: this.model ?? '', name: summary.name }, ...this.models.filter((m) => m.path !== this.model)],
-        defaultMethod: cfg.get<string>('defaultMethod', 'guided-backprop'),
-        colorMap: cfg.get<string>('colorMap', 'auto'),
-        target: this.target,
-        mask: mask ?? undefined,
-      };
-      this.post({ type: 'init', view: 'visualize', state });
-    } catch (e) {
-      this.post({ type: 'error', message: `${path.basename(this.image.fsPath)}: ${errorMessage(e)}` });
-      if (errorCode(e) !== 'Cancelled') log.line(`[visualize] ${this.image.fsPath}: ${errorMessage(e)}`);
-      void showError(log, `cannot visualize ${path.basename(this.image.fsPath)}`, e);
-    }
+  private async init(): Promise<HostMessage> {
+    const { engine } = this.ctx;
+    this.models = await this.ctx.workspaceModels();
+    const input = await this.inputFor(this.model);
+    const preview = await this.previewFor(this.model);
+    const [predictions, methods, summary, layers, mask] = await Promise.all([
+      engine.request(Requests.predict, { model: this.model, input, top: 5 }),
+      this.methods(),
+      engine.request(Requests.summary, { model: this.model }),
+      engine.request(Requests.layers, { model: this.model }),
+      engine.request(Requests.denseMap, { model: this.model, input }),
+    ]);
+    const cfg = vscode.workspace.getConfiguration('featurevis');
+    const state: PanelState = {
+      imageName: path.basename(this.image.fsPath),
+      modelName: summary.name,
+      modelPath: this.model,
+      preview,
+      predictions,
+      methods,
+      unavailable: summary.unavailable,
+      layers: layers.map((l) => ({ tensor: l.tensor, op: l.op, shape: l.shape })),
+      models: [{ path: this.model ?? '', name: summary.name }, ...this.models.filter((m) => m.path !== this.model)],
+      defaultMethod: cfg.get<string>('defaultMethod', 'guided-backprop'),
+      colorMap: cfg.get<string>('colorMap', 'auto'),
+      target: this.target,
+      mask: mask ?? undefined,
+      paths: this.paths,
+    };
+    return { type: 'init', view: 'visualize', state };
   }
 
-  private previewCache = new Map<string, Promise<RgbaPixels>>();
   private previewFor(model: string | undefined): Promise<RgbaPixels> {
-    return this.previewCache.get(model ?? '') ?? Promise.reject(new Error('no preview'));
+    return this.previews.get(model ?? '') ?? Promise.reject(new Error('no preview'));
   }
 
   /** The preprocessed input for a model (sizes and normalisation differ per model). */
@@ -138,9 +140,9 @@ export class VisualizePanel implements vscode.Disposable {
         return this.ctx.engine.request(Requests.loadImage, { model, rgba });
       })();
       p = loaded.then((l) => l.input);
-      this.previewCache.set(key, loaded.then((l) => l.preview));
+      this.previews.set(key, loaded.then((l) => l.preview));
       this.inputs.set(key, p);
-      p.catch(() => { this.inputs.delete(key); this.previewCache.delete(key); });
+      p.catch(() => { this.inputs.delete(key); this.previews.delete(key); });
     }
     return p;
   }
@@ -157,26 +159,16 @@ export class VisualizePanel implements vscode.Disposable {
     return this.rgba;
   }
 
-  private onMessage(raw: unknown): void {
-    const parsed = parseWebviewMessage(raw);
-    if (!parsed.ok) {
-      this.ctx.log.line(`[visualize] ${parsed.error}`);
-      this.post({ type: 'error', message: parsed.error });
-      return;
-    }
-    const m: WebviewMessage = parsed.message;
+  private onMessage(m: Exclude<WebviewMessage, { type: 'ready' }>): void {
     switch (m.type) {
-      case 'ready':
-        this.readyOnce?.();
-        // A webview that was reloaded (hidden and shown again) asks again: send the state again.
-        if (this.readySeen) void this.load();
-        this.readySeen = true;
-        break;
       case 'run':
         void this.run(m);
         break;
       case 'cancel':
-        this.running.get(m.slot)?.cancel();
+        this.running.get(slotKey(m.slot))?.cancel();
+        break;
+      case 'pickPath':
+        void this.pickPath(m.method, m.param);
         break;
       case 'decoded':
         this.decoded?.resolve({ width: m.width, height: m.height, data: new Uint8Array(m.data) });
@@ -194,27 +186,46 @@ export class VisualizePanel implements vscode.Disposable {
         break;
     }
   }
-  private readySeen = false;
+
+  /** The file or folder dialog for a path parameter; the choice is remembered for this panel's runs. */
+  private async pickPath(method: string, param: string): Promise<void> {
+    const spec = pathSpec((await this.methods()).find((x) => x.id === method)?.params ?? [], param);
+    if (!spec) { this.ctx.log.line(`[visualize] rejected a webview message: ${method} has no path parameter ${JSON.stringify(param).slice(0, 64)}`); return; }
+    const current = this.paths[method]?.[param];
+    const picked = await vscode.window.showOpenDialog({
+      canSelectFiles: spec.pathKind === 'file', canSelectFolders: spec.pathKind === 'folder', canSelectMany: false,
+      title: spec.label, openLabel: 'Choose',
+      defaultUri: current ? vscode.Uri.file(current) : vscode.workspace.workspaceFolders?.[0]?.uri,
+    });
+    const chosen = picked?.[0];
+    if (!chosen || this.isDisposed) return;
+    (this.paths[method] ??= {})[param] = chosen.fsPath;
+    this.post({ type: 'pathChosen', method, param, path: chosen.fsPath });
+  }
 
   private async run(m: Extract<WebviewMessage, { type: 'run' }>): Promise<void> {
+    const key = slotKey(m.slot);
     // Only models this panel offered may be named (a webview must not make us read arbitrary files).
     const model = m.model === undefined || m.model === '' ? this.model : this.models.find((x) => x.path === m.model)?.path;
     if (m.model && m.model !== this.model && model === undefined) {
       this.post({ type: 'runError', seq: m.seq, slot: m.slot, code: 'InvalidParams', message: 'that model is not in this workspace list' });
       return;
     }
-    this.running.get(m.slot)?.cancel();
+    this.running.get(key)?.cancel();
     const source = new CancellationSource();
-    this.running.set(m.slot, source);
+    this.running.set(key, source);
     const t0 = Date.now();
+    let info: MethodInfo | undefined;
     try {
+      info = (await this.methods()).find((x) => x.id === m.method);
       const input = await this.inputFor(model);
       if (source.token.isCancellationRequested) return;
-      const params = Object.fromEntries(Object.entries(m.params).filter(([, v]) => v !== undefined && v !== ''));
+      // An unknown method fails in the engine; it gets no parameters (path values from the webview never pass).
+      const params = info ? runParams(m.params, info.params, this.paths[m.method]) : {};
       const explain = (target: PanelTarget, region = m.region) => this.ctx.engine.request(Requests.explain, { model, input, method: m.method, params, target: toTargetSpec(target), region }, {
         token: source.token,
         onProgress: (p) => {
-          if (p.partial) this.post({ type: 'result', seq: m.seq, slot: m.slot, relevance: p.partial, output: 'map', ms: Date.now() - t0, targetValue: NaN, targetTensor: '', final: false });
+          if (p.partial) this.post({ type: 'partial', seq: m.seq, slot: m.slot, relevance: p.partial, ms: Date.now() - t0, fraction: p.fraction, message: p.message });
         },
       });
       let result;
@@ -223,23 +234,21 @@ export class VisualizePanel implements vscode.Disposable {
       } catch (e) {
         // A model-grid cell whose model has no such class (other label space) or no spatial output for the box:
         // explain that model's own top class.
-        if (!m.slot.startsWith('model:') || (m.target.kind !== 'class' && !m.region) || errorCode(e) !== 'InvalidParams') throw e;
+        if (m.slot === 'main' || m.slot.kind !== 'model' || (m.target.kind !== 'class' && !m.region) || errorCode(e) !== 'InvalidParams') throw e;
         result = await explain({ kind: 'top' }, undefined);
       }
-      const method = (await this.methodsCache()).find((x) => x.id === m.method);
-      this.post({ type: 'result', seq: m.seq, slot: m.slot, relevance: result.relevance, output: method?.output ?? 'input', ms: Date.now() - t0, targetValue: result.targetValue[0], targetTensor: result.targetTensor, final: true, targetDescription: typeof result.extras?.target === 'string' ? result.extras.target : undefined });
+      this.post({ type: 'result', seq: m.seq, slot: m.slot, relevance: result.relevance, output: info?.output ?? 'input', ms: Date.now() - t0, targetValue: result.targetValue[0], targetTensor: result.targetTensor, targetDescription: typeof result.extras?.target === 'string' ? result.extras.target : undefined });
     } catch (e) {
       const code = errorCode(e);
       if (code === 'Cancelled') return;
-      this.post({ type: 'runError', seq: m.seq, slot: m.slot, code, message: errorMessage(e), working: (e as { payload?: { working?: string[] } }).payload?.working });
-      if (code === 'EngineCrashed') void showError(this.ctx.log, 'the engine stopped', e);
+      this.post({ type: 'runError', seq: m.seq, slot: m.slot, code, message: errorMessage(e, info?.params), working: (e as { payload?: { working?: string[] } }).payload?.working });
+      if (code === 'EngineCrashed') void showError(this.ctx.log, 'the engine stopped', e, info?.params);
     } finally {
-      if (this.running.get(m.slot) === source) this.running.delete(m.slot);
+      if (this.running.get(key) === source) this.running.delete(key);
     }
   }
 
-  private methodsPromise?: Promise<import('../protocol/types').MethodInfo[]>;
-  private methodsCache() {
+  private methods(): Promise<MethodInfo[]> {
     this.methodsPromise ??= this.ctx.engine.request(Requests.methods, {});
     this.methodsPromise.catch(() => (this.methodsPromise = undefined));
     return this.methodsPromise;
@@ -260,14 +269,13 @@ export class VisualizePanel implements vscode.Disposable {
     void vscode.window.showInformationMessage(`FeatureVis: saved ${path.basename(uri.fsPath)}`);
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  override dispose(): void {
+    if (this.isDisposed) return;
     for (const s of this.running.values()) s.cancel();
     this.decoded?.reject(new Error('the panel was closed'));
     VisualizePanel.panels.delete(this);
     if (VisualizePanel.active === this) VisualizePanel.active = undefined;
+    super.dispose();
     this.panel.dispose();
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -2,7 +2,7 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 
-export function webviewRoot(extensionUri: vscode.Uri): vscode.Uri {
+function webviewRoot(extensionUri: vscode.Uri): vscode.Uri {
   return vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
 }
 
