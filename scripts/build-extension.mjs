@@ -1,5 +1,5 @@
 // Bundles the extension: host (dist/extension.js, vscode external), engine process (dist/engine-process.js,
-// onnxruntime-node external) and webview (dist/webview/main.js + main.css). `--watch` rebuilds on change.
+// onnxruntime-node external) and webview (dist/webview/main.js + main.css from webview-ui/index.ts). `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import { rmSync } from 'node:fs';
 
@@ -9,7 +9,8 @@ const common = { bundle: true, sourcemap: production ? false : 'linked', minify:
 const builds = [
   { ...common, entryPoints: ['src/host/extension.ts'], outfile: 'dist/extension.js', platform: 'node', target: 'node20', format: 'cjs', external: ['vscode', 'onnxruntime-node'] },
   { ...common, entryPoints: ['src/engine-process/main.ts'], outfile: 'dist/engine-process.js', platform: 'node', target: 'node20', format: 'cjs', external: ['onnxruntime-node'] },
-  { ...common, entryPoints: ['webview-ui/main.ts'], outdir: 'dist/webview', platform: 'browser', target: 'chrome114', format: 'iife' },
+  // index.ts acquires the VS Code API and starts main.ts; the bundle keeps the name main.js/main.css.
+  { ...common, entryPoints: { main: 'webview-ui/index.ts' }, outdir: 'dist/webview', platform: 'browser', target: 'chrome114', format: 'iife' },
 ];
 rmSync('dist/webview', { recursive: true, force: true });
 if (watch) {

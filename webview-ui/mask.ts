@@ -2,26 +2,18 @@
  * The Visualize panel's parts for models with a spatial output (segmentation): the predicted mask over the image
  * in class colours, a legend of the classes present (click one to explain it), and a box dragged on the mask or the
  * heatmap that becomes the target's region (input pixels, as the engine takes them: the canvases are drawn at the
- * model's input size). Browser code: imports only src/protocol types.
+ * model's input size). Browser code: imports only src/protocol and the webview's own modules.
  */
 import type { RgbaPixels } from '../src/protocol/messages';
 import type { DenseMap, Region } from '../src/protocol/types';
-
-/** Distinct colours for any class count: hues a golden angle apart, two lightness bands. */
-export function classColour(c: number): [number, number, number] {
-  const h = (c * 137.508) % 360, s = 0.75, l = c % 2 ? 0.42 : 0.58;
-  const f = (n: number) => {
-    const k = (n + h / 30) % 12;
-    return Math.round(255 * (l - s * Math.min(l, 1 - l) * Math.max(-1, Math.min(k - 3, 9 - k, 1))));
-  };
-  return [f(0), f(8), f(4)];
-}
+import { drawPixels, drawScaled } from './canvas';
+import { classColour, maskPixels } from './paint';
 
 const css = (c: number) => `rgb(${classColour(c).join(',')})`;
 const MASK_OPACITY = 0.55;
 
 /** Draws a region outline (white over black, visible on any image). */
-export function drawBox(canvas: HTMLCanvasElement, r: Region): void {
+function drawBox(canvas: HTMLCanvasElement, r: Region): void {
   const ctx = canvas.getContext('2d')!;
   const lw = Math.max(1, Math.round(canvas.width / 224));
   ctx.save();
@@ -133,23 +125,8 @@ export class DenseView {
 
   /** The image with the arg-max classes over it (nearest-neighbour: a stride-8 head shows its cells). */
   paint(): void {
-    const { width: pw, height: ph } = this.preview;
-    const ctx = this.canvas.getContext('2d', { willReadFrequently: true })!;
-    ctx.putImageData(new ImageData(new Uint8ClampedArray(this.preview.data), pw, ph), 0, 0);
-    const { height: mh, width: mw, classes } = this.mask;
-    const img = new ImageData(mw, mh);
-    for (let i = 0; i < classes.length; i++) {
-      const [r, g, b] = classColour(classes[i]);
-      img.data.set([r, g, b, 255], 4 * i);
-    }
-    const off = document.createElement('canvas');
-    off.width = mw; off.height = mh;
-    off.getContext('2d')!.putImageData(img, 0, 0);
-    ctx.save();
-    ctx.globalAlpha = MASK_OPACITY;
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(off, 0, 0, pw, ph);
-    ctx.restore();
+    drawPixels(this.canvas, this.preview);
+    drawScaled(this.canvas, maskPixels(this.mask), MASK_OPACITY, false);
     this.decorate(this.canvas);
     const r = this.region;
     this.boxLabel.textContent = r ? `box rows ${r.y0}–${r.y1 - 1}, cols ${r.x0}–${r.x1 - 1}` : 'drag a box on the image to explain a region';
