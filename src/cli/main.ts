@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Engine, withDefaults } from '../engine/engine';
+import { Engine, methodParams } from '../engine/engine';
 import { FeatureVisError, invalidParams } from '../engine/errors';
 import { parseTarget } from '../engine/targets';
 import { parseRegion } from '../engine/dense-targets';
@@ -62,6 +62,12 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await engine.dispose();
   }
+}
+
+/** A parameter error names the flag (`--layer is required: …`); others read as the engine words them. */
+export function cliMessage(e: FeatureVisError): string {
+  const { param, reason } = e.details;
+  return param && reason ? `--${param} ${reason}` : e.message;
 }
 
 type Command = (engine: Engine, args: Args) => Promise<void>;
@@ -177,7 +183,7 @@ async function explain(engine: Engine, args: Args): Promise<void> {
   // A .npy input is already in the model's tensor units (occlusion colours, bounds); images are in pixel units.
   const inputSpec = str(args, 'input') ?? '';
   if (method.params.some((p) => p.name === 'units') && params.units === undefined && inputSpec.toLowerCase().endsWith('.npy')) params.units = 'tensor';
-  withDefaults(method, params);
+  methodParams(method, params);
   const repeat = num(args, 'repeat') ?? 0;
   const request = { model, input, method: methodId, params, target, region };
   let progressShown = false;
@@ -210,7 +216,7 @@ const round = (v: number) => Math.round(v * 100) / 100;
 
 if (require.main === module) {
   main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-    if (e instanceof FeatureVisError) process.stderr.write(`featurevis: ${e.message}\n`);
+    if (e instanceof FeatureVisError) process.stderr.write(`featurevis: ${cliMessage(e)}\n`);
     else process.stderr.write(`featurevis: internal error: ${(e as Error).message}\n${process.env.FEATUREVIS_DEBUG ? (e as Error).stack + '\n' : ''}`);
     process.exit(e instanceof FeatureVisError && e.code !== 'Internal' ? 2 : 1);
   });

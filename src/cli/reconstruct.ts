@@ -5,7 +5,7 @@
  * (batch items side by side).
  */
 import type { Engine } from '../engine/engine';
-import { withDefaults } from '../engine/engine';
+import { methodParams } from '../engine/engine';
 import { invalidParams } from '../engine/errors';
 import { parseTarget } from '../engine/targets';
 import { encodeNpy } from '../engine/npy';
@@ -52,7 +52,7 @@ export async function reconstruct(engine: Engine, args: Args): Promise<void> {
       params[p.name] = v;
     } else params[p.name] = raw;
   }
-  withDefaults(method, params);
+  methodParams(method, params);
   let input: TensorData;
   const inputPath = str(args, 'input');
   if (inputPath) input = loadInput(inputPath, model);

@@ -8,17 +8,18 @@ import * as ort from 'onnxruntime-node';
 import type { DenseMap, ExplainResult, LayerInfo, MethodInfo, ModelSummary, ParamValues, Prediction, Region, TargetSpec, TensorData } from '../protocol/types';
 import { LoadedModel, type SessionSettings } from './model';
 import { methods } from './methods';
-import type { CompiledMethod, Method } from './methods/types';
+import type { CompiledMethod, Method, ParamBag } from './methods/types';
 import type { CancellationToken } from './methods/run-context';
 import { FeatureVisError, invalidInput, invalidParams } from './errors';
 import { resolveTarget, logitsTensor, type ResolvedTarget } from './targets';
 import { applyDense, denseClassTarget, denseMap, denseSummary, describeDense } from './dense-targets';
 import { targetSession } from './occlusion/batching';
-import { producers } from './ir/graph';
+import { producers, type Graph, type Node } from './ir/graph';
 import type { Prepared } from './model';
-import { defaultCamLayer, findCamHead, INPUT_NAMES } from './compile';
+import { compiledFeeds } from './compile';
+import { defaultCamLayer, findCamHead } from './plans/cam-head';
+import { graphKey, parseParams } from './methods/params';
 import { pixelBounds } from './preprocess';
-import { boundShape } from './layout';
 import { DataType } from './ir/tensor';
 import { perItemDot } from './batch-math';
 import { nodesBetween } from './backward/backward';
@@ -146,7 +147,7 @@ export class Engine {
   async explain(req: ExplainRequest, token: CancellationToken = NONE, progress: (p: import('../protocol/types').Progress) => void = () => undefined): Promise<ExplainResult> {
     const m = this.method(req.method);
     checkInput(req.model, req.input);
-    const params = withDefaults(m, req.params ?? {});
+    const params = methodParams(m, req.params ?? {});
     if (m.kind === 'run') {
       const target = await this.runTarget(req);
       return m.run({ model: req.model, input: req.input, target, progress, token }, params);
@@ -193,7 +194,7 @@ export class Engine {
     return { kind: 'class', index: preds.map((p) => p[0].index) };
   }
 
-  private async explainCompiled(m: CompiledMethod, req: ExplainRequest, params: ParamValues): Promise<ExplainResult> {
+  private async explainCompiled(m: CompiledMethod, req: ExplainRequest, params: ParamBag): Promise<ExplainResult> {
     const { model, input } = req;
     const dims = input.dims;
     const base = await model.prepare(dims, false);
@@ -203,53 +204,24 @@ export class Engine {
     const dense = !req.target && (base.shapes.get(logits)?.length ?? 0) > 2;
     const target = this.resolve(req, base, req.target ?? (topInGraph || dense ? undefined : await this.topClassTarget(model, input)));
     if (topInGraph) target.weights.data.fill(0);
-    const planned = m.plan(params, { defaultLayer: () => defaultCamLayer(base.graph, base.shapes, target.tensor) });
-    const plan = target.dense ? { ...planned.plan, argmaxSelect: true } : planned.plan;
-    const key = target.dense ? `${planned.key}|argmax` : planned.key;
-    if (plan.kind === 'grad-cam' && !base.shapes.has(plan.layer)) {
-      throw invalidParams(`no tensor named '${plan.layer}' in this model; list tensors with 'featurevis layers'`);
-    }
-    if (plan.kind === 'backward' && !dependsOnInput(base, model.inputName, target.tensor)) {
-      throw invalidParams(`the target tensor '${target.tensor}' does not depend on the input`);
-    }
-    const foldBN = plan.kind === 'backward' && plan.lrp === true;
+    const plan = m.plan(params, { defaultLayer: () => defaultCamLayer(base.graph, base.shapes, target.tensor) });
+    plan.check(base.graph, base.shapes, model.inputName, target.tensor);
     let cs;
     try {
-      cs = await model.compiledSession(key, plan, target.tensor, dims, foldBN);
+      cs = await model.compiledSession(`${m.id}|${graphKey(m.params, params)}`, plan, target.tensor, dims, { argmaxSelect: !!target.dense });
     } catch (e) {
       if (e instanceof FeatureVisError && e.code === 'UnsupportedOp') {
-        const working = workingMethods(base.graph, target.tensor, e.details.node);
+        const working = workingMethods(base.graph, base.shapes, target.tensor, e.details.node);
         const hint = /^(If|Loop|Scan)$/.test(e.details.op ?? '') ? ' (control flow has no backward rule)' : '';
         throw new FeatureVisError('UnsupportedOp', `${e.message}${hint}; methods that still work on this model: ${working.join(', ')}`, { ...e.details, working });
       }
       throw e;
     }
-    const feeds: Record<string, ort.Tensor> = {
-      [model.inputName]: new ort.Tensor('float32', input.data, dims),
-    };
-    const pre = model.preprocessing();
-    const bounds = pixelBounds(pre);
-    const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
-    const boundTensor = (given: unknown, fallback: number[]) => {
-      // One value per channel along the layout's channel axis (compile.ts declares the same shape).
-      const shape = boundShape(dims, pre.layout);
-      const n = shape.reduce((a, b) => a * b, 1);
-      const v = typeof given === 'number' && Number.isFinite(given) ? new Float32Array(n).fill(given)
-        : Float32Array.from({ length: n }, (_, i) => fallback[i] ?? fallback[0]);
-      return new ort.Tensor('float32', v, shape);
-    };
-    const values: Record<string, () => ort.Tensor> = {
-      [INPUT_NAMES.weight]: () => new ort.Tensor('float32', target.weights.data, target.weights.dims),
-      [INPUT_NAMES.eps]: () => scalar(Number(params.eps ?? 1e-9)),
-      [INPUT_NAMES.alpha]: () => scalar(Number(params.alpha ?? 1)),
-      [INPUT_NAMES.beta]: () => scalar(Number(params.beta ?? 0)),
-      [INPUT_NAMES.low]: () => boundTensor(params.low, bounds.low),
-      [INPUT_NAMES.high]: () => boundTensor(params.high, bounds.high),
-      [INPUT_NAMES.top]: () => scalar(topInGraph ? 1 : 0),
-      [INPUT_NAMES.select]: () => new ort.Tensor('float32', target.dense!.select.data, target.dense!.select.dims),
-      [INPUT_NAMES.region]: () => new ort.Tensor('float32', target.dense!.region.data, target.dense!.region.dims),
-    };
-    for (const name of cs.compiled.inputs) feeds[name] = values[name]();
+    const values = compiledFeeds(cs.compiled, {
+      params, weights: target.weights, top: topInGraph, dense: target.dense, pixelBounds: pixelBounds(model.preprocessing()),
+    });
+    const feeds: Record<string, ort.Tensor> = { [model.inputName]: new ort.Tensor('float32', input.data, dims) };
+    for (const [name, t] of values) feeds[name] = new ort.Tensor('float32', t.data, t.dims);
     const t0 = performance.now();
     const fetches = [cs.compiled.relevance, cs.compiled.targetTensor, ...(topInGraph && cs.compiled.topIndex ? [cs.compiled.topIndex] : [])];
     const out = await cs.session.run(feeds, fetches);
@@ -288,21 +260,10 @@ export class Engine {
     const prepared = await model.prepare(dims, false);
     const input = model.inputName;
     const target = logitsTensor(prepared.graph);
-    const needed = nodesBetween(prepared.graph, [input], target);
-    const missing = needed.filter((n) => !defaultRegistry.get(n.op) || n.domain !== '');
-    const unavailable: { method: string; reason: string }[] = [];
-    for (const m of methods.all()) {
-      if (m.kind !== 'compiled') continue;
-      if (missing.length) {
-        unavailable.push({ method: m.id, reason: `no backward rule for ${[...new Set(missing.map((n) => n.op))].join(', ')} (e.g. node '${missing[0].name}')` });
-      } else if (m.id === 'cam') {
-        try {
-          findCamHead(prepared.graph, target);
-        } catch (e) {
-          unavailable.push({ method: m.id, reason: (e as Error).message });
-        }
-      }
-    }
+    const unavailable = methods.all().flatMap((m) => {
+      const reason = unavailableReason(m, prepared.graph, prepared.shapes, input, target);
+      return reason ? [{ method: m.id, reason }] : [];
+    });
     return {
       path: model.path, name: model.name, producer: `${model.model.producerName} ${model.model.producerVersion}`.trim(),
       opset: model.opset,
@@ -339,47 +300,38 @@ function isProbability(p: Prepared, model: LoadedModel): boolean {
   return producers(p.graph).get(model.model.graph.outputs[0].name)?.op === 'Softmax';
 }
 
-function dependsOnInput(p: { graph: import('./ir/graph').Graph }, input: string, target: string): boolean {
-  if (target === input) return true;
-  return nodesBetween(p.graph, [input], target).length > 0;
-}
-
 /**
- * Methods that still work when `badNode` has no backward rule: the forward-only ones (occlusion), and the CAMs when
- * the node lies before the default CAM layer (their backward pass stops there).
+ * Why a method cannot run on this model (undefined: it can), from what it declares it needs: backward rules on
+ * the path it walks back, or a CAM head.
  */
-function workingMethods(g: import('./ir/graph').Graph, target: string, badNode: string | undefined): string[] {
-  const working = methods.all().filter((m) => m.id === 'occlusion').map((m) => m.id);
+function unavailableReason(m: Method, g: Graph, shapes: ReadonlyMap<string, number[]>, input: string, target: string): string | undefined {
+  const missingOn = (from: string) => nodesBetween(g, [from], target).filter((n) => !defaultRegistry.get(n.op) || n.domain !== '');
+  const describe = (missing: Node[]) => `no backward rule for ${[...new Set(missing.map((n) => n.op))].join(', ')} (e.g. node '${missing[0].name}')`;
   try {
-    const layer = defaultCamLayer(g, new Map(), target);
-    if (!nodesBetween(g, [layer], target).some((n) => n.name === badNode)) working.push('grad-cam');
-  } catch {
-    // no convolutional layer to weight: the CAMs do not apply either
+    const needs = m.needs ?? 'input-gradient';
+    if (needs === 'forward') return undefined;
+    if (needs === 'cam-head') findCamHead(g, target);
+    const missing = missingOn(needs === 'layer-gradient' ? defaultCamLayer(g, shapes, target) : input);
+    return missing.length ? describe(missing) : undefined;
+  } catch (e) {
+    return (e as Error).message;
   }
-  return working;
 }
 
-/** Fills defaults from a method's schema and validates what was given. */
-export function withDefaults(m: Method, given: ParamValues): ParamValues {
-  const out: ParamValues = {};
-  const known = new Set(m.params.map((p) => p.name));
-  for (const k of Object.keys(given)) {
-    if (!known.has(k) && given[k] !== undefined) throw invalidParams(`method '${m.id}' has no parameter '${k}' (it takes: ${[...known].join(', ') || 'none'})`);
-  }
-  for (const p of m.params) {
-    const v = given[p.name] ?? p.default;
-    if (p.kind === 'number' || p.kind === 'integer') {
-      if (v === undefined) continue;
-      const n = Number(v);
-      if (Number.isNaN(n) && !Number.isNaN(p.default as number)) throw invalidParams(`${p.name} must be a number`);
-      if (p.kind === 'integer' && !Number.isInteger(n)) throw invalidParams(`${p.name} must be a whole number, got ${v}`);
-      if (p.min !== undefined && n < p.min) throw invalidParams(`${p.name} must be ≥ ${p.min}, got ${n}`);
-      if (p.max !== undefined && n > p.max && p.kind === 'integer') throw invalidParams(`${p.name} must be ≤ ${p.max}, got ${n}`);
-      out[p.name] = n;
-    } else if (p.kind === 'choice') {
-      if (!p.choices.includes(String(v))) throw invalidParams(`${p.name} must be one of ${p.choices.join(', ')}, got '${v}'`);
-      out[p.name] = String(v);
-    } else out[p.name] = v;
-  }
-  return out;
+/** Methods that still work when `badNode` has no backward rule: those whose backward pass does not reach it. */
+function workingMethods(g: Graph, shapes: ReadonlyMap<string, number[]>, target: string, badNode: string | undefined): string[] {
+  return methods.all().filter((m) => {
+    if (m.needs === 'forward') return true;
+    if (m.needs !== 'layer-gradient') return false;
+    try {
+      return !nodesBetween(g, [defaultCamLayer(g, shapes, target)], target).some((n) => n.name === badNode);
+    } catch {
+      return false; // no convolutional layer to weight: the CAMs do not apply either
+    }
+  }).map((m) => m.id);
+}
+
+/** A method's parameters validated and converted (defaults filled, every bound enforced). */
+export function methodParams(m: Method, given: ParamValues): ParamBag {
+  return parseParams(m.params, given, `method '${m.id}'`);
 }

@@ -16,7 +16,7 @@ export const invalidParams = (message: string) => new FeatureVisError('InvalidPa
  * A parameter at fault: `reason` is worded without any front end's syntax ("is required: the representation to
  * invert"), and the CLI (`--layer …`) and the panel (its control's label) each put the name in front.
  */
-export const paramError = (param: string, reason: string) =>
-  new FeatureVisError('InvalidParams', `${param} ${reason}`, { param, reason });
+export const paramError = (param: string, reason: string, message = `${param} ${reason}`) =>
+  new FeatureVisError('InvalidParams', message, { param, reason });
 export const invalidInput = (message: string) => new FeatureVisError('InvalidInput', message);
 export const cancelled = () => new FeatureVisError('Cancelled', 'cancelled');

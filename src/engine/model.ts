@@ -15,7 +15,8 @@ import { encodeModel, OnnxFormatError } from './onnx/codec';
 import { defaultPreprocessing, mergePreprocessing, readSidecar, type Preprocessing, type Sidecar } from './preprocess';
 import { FeatureVisError } from './errors';
 import { detectLayout, parseLayout } from './layout';
-import { compileGraph, type CompiledGraph, type GraphPlan } from './compile';
+import { compileGraph, type CompiledGraph } from './compile';
+import type { GraphPlan } from './plans/types';
 import { defaultRegistry } from './backward/registry';
 import { UnsupportedOpError } from './backward/errors';
 
@@ -232,18 +233,20 @@ export class LoadedModel {
     return p;
   }
 
-  /** A compiled explanation session, cached per (method plan, target tensor, input shape). */
-  compiledSession(planKey: string, plan: GraphPlan, target: string, dims: number[], foldBatchNorm: boolean): Promise<CompiledSession> {
-    const key = `${planKey}|${target}|${dims.join('x')}`;
-    let s = this.sessions.get(key);
+  /**
+   * A compiled explanation session, cached per (key, target tensor, input shape); `key` names everything that
+   * changes the graph (the method, its non-live parameters, the plan's own key).
+   */
+  compiledSession(key: string, plan: GraphPlan, target: string, dims: number[], options: { argmaxSelect?: boolean } = {}): Promise<CompiledSession> {
+    const cacheKey = `${key}|${plan.key}|${options.argmaxSelect ? 'argmax|' : ''}${target}|${dims.join('x')}`;
+    let s = this.sessions.get(cacheKey);
     if (!s) {
       s = (async () => {
         const t0 = performance.now();
-        const protect = [target, ...(plan.kind === 'grad-cam' ? [plan.layer] : [])];
-        const prepared = await this.prepare(dims, foldBatchNorm, protect);
+        const prepared = await this.prepare(dims, plan.foldBatchNorm, [target, ...plan.keep]);
         let compiled: CompiledGraph;
         try {
-          compiled = compileGraph(this.model, prepared.graph, prepared.shapes, defaultRegistry, plan, target, this.preprocessing().layout);
+          compiled = compileGraph(this.model, prepared.graph, prepared.shapes, defaultRegistry, plan, target, { layout: this.preprocessing().layout, ...options });
         } catch (e) {
           if (e instanceof UnsupportedOpError) {
             throw new FeatureVisError('UnsupportedOp', e.message, { op: e.op, node: e.nodeName });
@@ -259,7 +262,7 @@ export class LoadedModel {
         // The serialized graph (weights included) is onnxruntime's now; keep only the names.
         return { session, compiled: { ...compiled, bytes: new Uint8Array(0) }, compileMs: performance.now() - t0, graphBytes: compiled.bytes.byteLength };
       })();
-      this.sessions.set(key, s);
+      this.sessions.set(cacheKey, s);
     }
     return s;
   }

@@ -15,7 +15,7 @@ export type ParamSpec =
   | { name: string; label: string; kind: 'choice'; default: string; choices: string[]; help?: string }
   | { name: string; label: string; kind: 'boolean'; default: boolean; help?: string }
   | { name: string; label: string; kind: 'layer'; default?: string; required?: boolean; help?: string }
-  | { name: string; label: string; kind: 'pair'; default: [number, number]; min?: number; help?: string }
+  | { name: string; label: string; kind: 'pair'; default: [number, number]; min?: number; integer?: boolean; help?: string }
   | { name: string; label: string; kind: 'color'; default: [number, number, number]; help?: string }
   | { name: string; label: string; kind: 'text'; default: string; help?: string }
   /**

@@ -6,6 +6,7 @@ import type { GraphBuilder } from '../ir/builder';
 import { consumers, nodeReads, type Graph, type Node } from '../ir/graph';
 import { UnsupportedOpError } from './errors';
 import type { RuleRegistry } from './registry';
+import { linearRule } from './linear-rules';
 import type { BackwardContext, NodeRules, RuleParams } from './types';
 
 export interface BackwardRequest {
@@ -42,31 +43,13 @@ export function nodesBetween(g: Graph, from: string[], to: string): Node[] {
   return out.reverse();
 }
 
-/** Tensors known to be ≥ 0, by a forward pass over ops that keep or create non-negativity. */
-export function nonNegativeTensors(g: Graph): Set<string> {
+/** Tensors known to be ≥ 0, by a forward pass asking each op's rule (OpTraits.nonNegative). */
+export function nonNegativeTensors(g: Graph, registry: RuleRegistry): Set<string> {
   const nonneg = new Set<string>();
-  const creates = new Set(['Relu', 'Sigmoid', 'Softmax', 'HardSigmoid', 'Exp', 'Abs', 'Softplus', 'Sqrt', 'ReduceL2', 'ReduceSumSquare']);
-  const keeps = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Reshape', 'Flatten',
-    'Squeeze', 'Unsqueeze', 'Transpose', 'Identity', 'Dropout', 'Concat', 'Split', 'Slice', 'Pad', 'ReduceMean',
-    'Expand', 'Tile', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'Sum', 'Mean', 'Min', 'Where']);
-  const allInputs = new Set(['Concat', 'Sum', 'Mean', 'Min']);
   const isNonNeg = (t: string) => nonneg.has(t) || (g.initializers.get(t)?.numbers().every((v) => v >= 0) ?? false);
   for (const n of g.nodes) {
-    let yes = false;
-    if (creates.has(n.op)) yes = true;
-    else if (n.op === 'Clip') {
-      const min = n.inputs[1] ? g.initializers.get(n.inputs[1])?.numbers()[0] : undefined;
-      yes = min !== undefined && min >= 0;
-    } else if (n.op === 'Max') {
-      // One non-negative input suffices (a constant one too: Max(x, 0) is a ReLU).
-      yes = n.inputs.some(isNonNeg);
-    } else if (keeps.has(n.op)) {
-      const data = allInputs.has(n.op) ? n.inputs : n.op === 'Where' ? n.inputs.slice(1) : [n.inputs[0]];
-      // A Pad keeps non-negativity only with a non-negative fill value.
-      const fill = n.op === 'Pad' && n.inputs[2] ? g.initializers.get(n.inputs[2])?.numbers()[0] ?? -1 : 0;
-      yes = fill >= 0 && data.every(isNonNeg);
-    }
-    if (yes) for (const o of n.outputs) if (o) nonneg.add(o);
+    const decide = registry.get(n.op)?.traits?.nonNegative;
+    if (n.domain === '' && decide?.(n, isNonNeg)) for (const o of n.outputs) if (o) nonneg.add(o);
   }
   return nonneg;
 }
@@ -77,7 +60,7 @@ export function emitBackward(b: GraphBuilder, req: BackwardRequest): Map<string,
   const fromWrt = new Set(req.wrt);
   for (const n of nodes) for (const o of n.outputs) if (o) fromWrt.add(o);
   const signals = new Map<string, string[]>([[req.target, [req.seed]]]);
-  const nonneg = nonNegativeTensors(g);
+  const nonneg = nonNegativeTensors(g, req.registry);
   const producerOf = new Map<string, Node>();
   for (const n of g.nodes) for (const o of n.outputs) if (o) producerOf.set(o, n);
   const readers = consumers(g);
@@ -112,6 +95,7 @@ export function emitBackward(b: GraphBuilder, req: BackwardRequest): Map<string,
       consumers: (name) => readers.get(name) ?? [],
       nonNegative: (name) => nonneg.has(name),
       unsupported: (why) => new UnsupportedOpError(node.op, node.name, `${node.op} node '${node.name}': ${why}`),
+      stabilizer: () => linearRule(rules.linear).stabilizer(ctx),
     };
     const grads = rule.backward(ctx);
     grads.forEach((s, i) => {

@@ -1,12 +1,12 @@
 /**
- * The linear-layer rules (docs/lrp-rules.md): gradient, LRP-ε, z⁺, αβ and zB, written once over an abstract
- * linear map (its forward with modified weights, and its transpose), so each linear op file only says how to apply
- * and transpose itself.
+ * The abstract linear map the linear-layer rules (./linear-rules, docs/lrp-rules.md) are written over: its forward
+ * with modified weights and its transpose, so each linear op file only says how to apply and transpose itself.
  */
 import type { GraphBuilder } from '../ir/builder';
 import { ConstTensor, DataType } from '../ir/tensor';
 import { attr } from '../ir/graph';
 import type { BackwardContext } from './types';
+import { linearRule } from './linear-rules';
 
 export type WeightMod = 'id' | 'pos' | 'neg';
 export type BiasMod = 'keep' | 'pos' | 'neg' | 'none';
@@ -56,52 +56,20 @@ export function modifiedWeight(b: GraphBuilder, name: string, t: ConstTensor, mo
 }
 
 /**
- * Signal for the input x of a linear layer with output z, under the node's linear rule. For the gradient this is
- * Wᵀδ; the LRP rules follow the definitions in docs/lrp-rules.md (relevance R arrives as the signal).
+ * R_i = x_i Σ_j w_ij R_j / (z_j + stab·sign z_j): the ε-rule, and what every LRP rule reduces to on maps whose
+ * weights are all ≥ 0 (pools, sums), there with its own stabiliser.
+ */
+export function proportional(ctx: BackwardContext, map: LinearMap, x: string, z: string, stabilizer: string): string {
+  const { b } = ctx;
+  return b.mul(x, map.transpose(b.div(ctx.dy(0)!, stabilize(b, z, stabilizer)), 'id'));
+}
+
+/**
+ * Signal for the input x of a linear layer with output z, under the node's linear rule (./linear-rules). For the
+ * gradient this is Wᵀδ; the LRP rules follow docs/lrp-rules.md (relevance R arrives as the signal).
  */
 export function linearBackward(ctx: BackwardContext, map: LinearMap, x: string, z: string): string {
-  const { b, params } = ctx;
-  const R = ctx.dy(0)!;
-  const rule = ctx.rules.linear;
-  if (rule === 'gradient') return map.transpose(R, 'id');
-  if (!map.signed && rule !== 'epsilon') {
-    // Pools and sums: all weights positive, so z⁺, αβ and zB reduce to the ε-rule with a tiny ε.
-    return b.mul(x, map.transpose(b.div(R, stabilize(b, z, b.scalar(TINY))), 'id'));
-  }
-  if (rule === 'epsilon') {
-    return b.mul(x, map.transpose(b.div(R, stabilize(b, z, params.eps)), 'id'));
-  }
-  const tiny = b.scalar(TINY);
-  const nonneg = ctx.nonNegative(x);
-  if (rule === 'zb') {
-    const shape = ctx.shape(x);
-    const full = (bound: string) => b.op('Expand', [bound, b.ints(shape, 'shape')]);
-    const low = full(params.low);
-    const high = full(params.high);
-    const denom = b.sub(b.sub(map.forward(x, 'id', 'none'), map.forward(low, 'pos', 'none')), map.forward(high, 'neg', 'none'));
-    const s = b.div(R, stabilize(b, denom, tiny));
-    return b.sub(b.sub(b.mul(x, map.transpose(s, 'id')), b.mul(low, map.transpose(s, 'pos'))), b.mul(high, map.transpose(s, 'neg')));
-  }
-  const xp = nonneg ? x : b.relu(x);
-  const xn = nonneg ? undefined : b.negPart(x);
-  // Positive contributions: W⁺x⁺ + W⁻x⁻ (+ b⁺ for αβ).
-  const posBias: BiasMod = rule === 'alphabeta' ? 'pos' : 'none';
-  let zp = map.forward(xp, 'pos', posBias);
-  if (xn) zp = b.add(zp, map.forward(xn, 'neg', 'none'));
-  // zp ≥ 0 and zn ≤ 0 by construction (W⁺x⁺, W⁻x⁻, b⁺ ≥ 0), so their sign is known and the stabiliser is one Add.
-  let sp = b.div(R, b.add(zp, tiny));
-  if (map.factored) sp = b.mul(sp, b.mask('Greater', zp, b.scalar(0)));
-  let pos = b.mul(xp, map.transpose(sp, 'pos'));
-  if (xn) pos = b.add(pos, b.mul(xn, map.transpose(sp, 'neg')));
-  if (rule === 'zplus') return pos;
-  if (params.betaIsZero) return b.mul(params.alpha, pos);
-  // Negative contributions: W⁺x⁻ + W⁻x⁺ + b⁻.
-  let zn = map.forward(xp, 'neg', 'neg');
-  if (xn) zn = b.add(zn, map.forward(xn, 'pos', 'none'));
-  // An exactly zero zn means every negative contribution is zero, so the sign used for it does not matter.
-  let sn = b.div(R, b.sub(zn, tiny));
-  if (map.factored) sn = b.mul(sn, b.mask('Less', zn, b.scalar(0)));
-  let neg = b.mul(xp, map.transpose(sn, 'neg'));
-  if (xn) neg = b.add(neg, b.mul(xn, map.transpose(sn, 'pos')));
-  return b.sub(b.mul(params.alpha, pos), b.mul(params.beta, neg));
+  const rule = linearRule(ctx.rules.linear);
+  if (rule.lrp && !map.signed) return proportional(ctx, map, x, z, rule.stabilizer(ctx));
+  return rule.backward(ctx, map, x, z);
 }

@@ -1,15 +1,13 @@
 /** Sessions the model check runs: a graph's forward pass, its compiled gradient, and chosen intermediate tensors. */
 import * as ort from 'onnxruntime-node';
-import { compileGraph, liftOpset, type CompiledGraph, type GraphPlan } from '../compile';
+import { compiledFeeds, compileGraph, liftOpset, type CompiledGraph } from '../compile';
+import { GRADIENT_PLAN } from '../plans/backward';
 import type { RuleRegistry } from '../backward/registry';
 import { cloneGraph, type Graph, type Model } from '../ir/graph';
 import { ConstTensor, DataType, type TypedData } from '../ir/tensor';
 import { encodeModel } from '../onnx/codec';
 import { sessionOptions, type SessionSettings } from '../model';
 
-export const GRADIENT_PLAN: GraphPlan = {
-  kind: 'backward', rulesFor: () => ({ activation: 'gradient', linear: 'gradient' }), betaIsZero: false, timesInput: false,
-};
 
 const ORT_DTYPES: Record<string, number> = { float32: DataType.FLOAT, int64: DataType.INT64, int32: DataType.INT32, bool: DataType.BOOL, float64: DataType.DOUBLE, uint8: DataType.UINT8, int8: DataType.INT8 };
 
@@ -51,9 +49,7 @@ export async function gradientRunner(model: Model, graph: Graph, shapes: Map<str
   return {
     async gradient(x, weights) {
       const feeds: Record<string, ort.Tensor> = { [inputName]: new ort.Tensor('float32', x, inDims) };
-      for (const name of compiled.inputs) {
-        feeds[name] = name === 'fv_target_weight' ? new ort.Tensor('float32', weights, wDims) : new ort.Tensor('float32', Float32Array.of(0), []);
-      }
+      for (const [name, t] of compiledFeeds(compiled, { params: {}, weights: { data: weights, dims: wDims } })) feeds[name] = new ort.Tensor('float32', t.data, t.dims);
       const out = await session.run(feeds, [compiled.relevance]);
       const g = Float32Array.from(out[compiled.relevance].data as Float32Array);
       out[compiled.relevance].dispose();

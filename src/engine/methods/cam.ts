@@ -1,12 +1,13 @@
-import type { CompiledMethod } from './types';
+import { CAM_PLAN } from '../plans/cam';
+import { compiledMethod } from './types';
 
-export const method: CompiledMethod = {
-  kind: 'compiled',
+export const method = compiledMethod({
   id: 'cam',
   title: 'Class activation map',
   family: 'cam',
   output: 'map',
   summary: 'Zhou et al. 2015: Σ_k w_ck·A_k over the maps feeding global average pooling → dense, upsampled.',
   params: [],
-  plan: () => ({ plan: { kind: 'cam' }, key: 'cam' }),
-};
+  needs: 'cam-head',
+  plan: () => CAM_PLAN,
+});

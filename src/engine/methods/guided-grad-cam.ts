@@ -1,16 +1,13 @@
-import { camLayer } from './grad-cam';
-import type { CompiledMethod } from './types';
+import { gradCamPlan } from '../plans/grad-cam';
+import { layer } from './params';
+import { compiledMethod } from './types';
 
-export const method: CompiledMethod = {
-  kind: 'compiled',
+export const method = compiledMethod({
   id: 'guided-grad-cam',
   title: 'Guided Grad-CAM',
   family: 'cam',
   output: 'input',
   summary: 'Guided backpropagation multiplied by the upsampled Grad-CAM map.',
-  params: [{ name: 'layer', label: 'Layer', kind: 'layer', help: 'feature map for the Grad-CAM factor' }],
-  plan(p, ctx) {
-    const layer = camLayer(p, ctx);
-    return { plan: { kind: 'grad-cam', layer, guided: true }, key: `guided-grad-cam|${layer}` };
-  },
-};
+  params: [layer('layer', 'Layer', { help: 'feature map for the Grad-CAM factor' })],
+  plan: (p, ctx) => gradCamPlan(p.layer ?? ctx.defaultLayer(), true),
+});

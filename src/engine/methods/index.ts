@@ -1,22 +1,12 @@
-/** The method registry: every method once, by id; a duplicate id throws. */
-import type { MethodInfo } from '../../protocol/types';
+/**
+ * The method registry: every file of this folder that exports `method` (or `methods`) is found by its name (see
+ * ../discover.ts), so adding a method is adding its file. A duplicate id throws. Listed by family (the paper's three classes), then by id.
+ */
+import type { MethodFamily, MethodInfo } from '../../protocol/types';
+import { exportsNamed, modulesIn } from '../discover';
 import type { Method } from './types';
-import { method as gradient } from './gradient';
-import { method as inputXGradient } from './input-x-gradient';
-import { method as deconvnet } from './deconvnet';
-import { method as guidedBackprop } from './guided-backprop';
-import { method as lrpEpsilon } from './lrp-epsilon';
-import { method as lrpAlphaBeta } from './lrp-alpha-beta';
-import { method as lrpComposite } from './lrp-composite';
-import { method as ruleGrid } from './rule-grid';
-import { method as cam } from './cam';
-import { method as gradCam } from './grad-cam';
-import { method as guidedGradCam } from './guided-grad-cam';
-import { method as occlusion } from './occlusion';
-import { method as activationMax } from './activation-max';
-import { method as invert } from './invert';
-import { method as patchReplace } from './patch-replace';
-import { method as invertGenerative } from './invert-generative';
+
+const FAMILY_ORDER: readonly MethodFamily[] = ['deconvolution', 'cam', 'occlusion', 'reconstruction'];
 
 export class MethodRegistry {
   private readonly methods = new Map<string, Method>();
@@ -38,8 +28,9 @@ export class MethodRegistry {
   }
 }
 
-export const methods = new MethodRegistry([
-  gradient, inputXGradient, deconvnet, guidedBackprop, lrpEpsilon, lrpAlphaBeta, lrpComposite, ruleGrid, cam, gradCam, guidedGradCam,
-  activationMax, occlusion,
-  invert, patchReplace, invertGenerative,
-]);
+// A file exports `method`, or `methods` when it defines variants of one method.
+const modules = modulesIn(__dirname, /^(?!index\.)[a-z][\w-]*\.ts$/);
+const found = [...exportsNamed<Method>(modules, 'method'), ...exportsNamed<Method[]>(modules, 'methods').flat()];
+found.sort((a, b) => FAMILY_ORDER.indexOf(a.family) - FAMILY_ORDER.indexOf(b.family) || a.id.localeCompare(b.id));
+
+export const methods = new MethodRegistry(found);

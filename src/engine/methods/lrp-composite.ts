@@ -2,27 +2,26 @@
  * The ε-plus style composite (Montavon et al.; zennit's EpsilonPlus/EpsilonAlpha2Beta1): zB at the input layer,
  * z⁺ or αβ for the other convolutions, ε for dense layers, pooling and sums.
  */
-import type { ParamValues } from '../../protocol/types';
-import type { LinearRule, NodeRules } from '../backward/types';
+import type { LinearRule } from '../backward/types';
+import { backwardPlan } from '../plans/backward';
 import { ALPHA_PARAM, BETA_PARAM, EPS_PARAM, HIGH_PARAM, LOW_PARAM } from './presets';
-import type { CompiledMethod } from './types';
+import { compiledMethod } from './types';
 
-export const method: CompiledMethod = {
-  kind: 'compiled',
+export const method = compiledMethod({
   id: 'lrp-composite',
   title: 'LRP composite (zB · z⁺/αβ · ε)',
   family: 'deconvolution',
   output: 'input',
   summary: 'zB at the input layer, z⁺ (α=1, β=0) or αβ for convolutions, ε for dense layers.',
-  params: [{ ...EPS_PARAM }, { ...ALPHA_PARAM }, { ...BETA_PARAM }, LOW_PARAM, HIGH_PARAM],
-  plan(p: ParamValues) {
-    const betaIsZero = Number(p.beta ?? 0) === 0;
-    const rulesFor = (node: { op: string }, facts: { firstLinear: boolean }): NodeRules => {
+  params: [EPS_PARAM, ALPHA_PARAM, BETA_PARAM, LOW_PARAM, HIGH_PARAM],
+  plan: (p) => backwardPlan({
+    rulesFor: (node, facts) => {
       let linear: LinearRule = 'epsilon';
       if (facts.firstLinear) linear = 'zb';
       else if (node.op === 'Conv') linear = 'alphabeta';
       return { activation: 'pass', linear };
-    };
-    return { plan: { kind: 'backward', rulesFor, betaIsZero, timesInput: false, lrp: true }, key: `lrp-composite|b0=${betaIsZero}` };
-  },
-};
+    },
+    lrp: true,
+    betaIsZero: p.beta === 0,
+  }),
+});

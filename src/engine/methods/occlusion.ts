@@ -19,10 +19,11 @@
  * batch is transposed back to the model's layout for its forward pass, so the maps equal those of the NCHW twin.
  */
 import * as ort from 'onnxruntime-node';
-import type { ExplainResult, ParamValues, TensorData } from '../../protocol/types';
-import type { RunMethod } from './types';
+import type { ExplainResult, TensorData } from '../../protocol/types';
+import { runMethod } from './types';
+import { choice, integer, pair, text, type ParamsOf } from './params';
 import type { MethodRunContext } from './run-context';
-import { cancelled, invalidInput, invalidParams } from '../errors';
+import { cancelled, invalidInput, invalidParams, paramError } from '../errors';
 import { resolveTarget } from '../targets';
 import { CoverageMap, windowGrid, windowOrigin } from '../occlusion/windows';
 import { makeFiller, parseFill, Prng, unitMap, type Filler, type Units } from '../occlusion/fills';
@@ -33,39 +34,34 @@ const MAX_SEED = 4294967295;
 /** Minimum time between partial maps sent through progress (the last one is always sent). */
 const PARTIAL_INTERVAL_MS = 100;
 
-function axes(name: string, v: unknown, rank: number): number[] {
-  let vals: number[];
-  if (typeof v === 'number') vals = [v];
-  else if (Array.isArray(v)) vals = v.map(Number);
-  else if (typeof v === 'string') vals = v.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
-  else throw invalidParams(`${name} must be a size per axis, e.g. 16,16`);
-  if (vals.length === 0 || vals.length > 2) throw invalidParams(`${name} must have one or two values, got ${vals.length}`);
-  if (vals.some((x) => !Number.isInteger(x) || x <= 0)) throw invalidParams(`${name} must be positive whole numbers, got ${vals.join(',')}`);
-  if (rank === 1) {
-    if (vals.length === 2 && vals[0] !== vals[1]) throw invalidParams(`this input is 1-D, so ${name} takes one value, got ${vals.join(',')}`);
-    return [vals[0]];
-  }
-  return vals.length === 1 ? [vals[0], vals[0]] : vals;
+const PARAMS = [
+  pair('box', 'Box (h, w)', { default: [16, 16], min: 1, integer: true, help: 'window size per axis; 1-D inputs use one value' }),
+  pair('stride', 'Stride (h, w)', { default: [8, 8], min: 1, integer: true, help: 'step per axis; a last window sits flush with the far edge' }),
+  text('fill', 'Fill', { default: 'value', help: 'value[:V1,…,VC] (grey 0.5 by default) | random | mean | blur[:SIGMA]' }),
+  choice('units', 'Fill units', ['auto', 'pixel', 'tensor'], { default: 'auto', help: 'value/random fills in 0–1 pixel units (normalised) or tensor units; auto = pixel for images' }),
+  choice('measure', 'Measure', ['difference', 'relative'], { default: 'difference', help: 'target(original) − target(occluded), or that divided by |target(original)|' }),
+  integer('seed', 'Seed', { default: 0, min: 0, max: MAX_SEED, help: 'seed of the random fill' }),
+  integer('batch', 'Batch', { default: 0, min: 0, help: 'windows per forward pass (0 = automatic)' }),
+] as const;
+
+type OcclusionParams = ParamsOf<typeof PARAMS>;
+
+/** A 1-D input takes one box/stride value: [v, v] from the pair, anything else is ambiguous. */
+function perAxis(name: string, v: readonly [number, number], rank: number): number[] {
+  if (rank !== 1) return [...v];
+  if (v[0] !== v[1]) throw paramError(name, `takes one value on this 1-D input, got ${v.join(',')}`, `this input is 1-D, so ${name} takes one value, got ${v.join(',')}`);
+  return [v[0]];
 }
 
-export function occlusionOptions(params: ParamValues, dims: number[]) {
+export function occlusionOptions(params: OcclusionParams, dims: number[]) {
   if (dims.length !== 3 && dims.length !== 4) {
     throw invalidInput(`occlusion needs an input (N, C, L) or (N, C, H, W); this one has shape [${dims.join(', ')}]`);
   }
   const size = dims.slice(2);
-  const box = axes('box', params.box ?? [16, 16], size.length);
-  const stride = axes('stride', params.stride ?? [8, 8], size.length);
-  if (box.some((b, i) => b > size[i])) throw invalidParams(`box ${box.join('×')} is larger than the input (${size.join('×')})`);
-  const fill = parseFill(String(params.fill ?? 'value'));
-  const measure = String(params.measure ?? 'difference');
-  if (measure !== 'difference' && measure !== 'relative') throw invalidParams(`measure must be difference or relative, got '${measure}'`);
-  const seed = Number(params.seed ?? 0);
-  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw invalidParams(`seed must be a whole number from 0 to ${MAX_SEED}, got ${params.seed}`);
-  const batch = Number(params.batch ?? 0);
-  if (!Number.isInteger(batch) || batch < 0) throw invalidParams(`batch must be a whole number ≥ 0 (0 = automatic), got ${params.batch}`);
-  const units = String(params.units ?? 'auto');
-  if (!['auto', 'pixel', 'tensor'].includes(units)) throw invalidParams(`units must be auto, pixel or tensor, got '${units}'`);
-  return { size, box, stride, fill, measure: measure as 'difference' | 'relative', seed, batch, units: units as 'auto' | Units };
+  const box = perAxis('box', params.box, size.length);
+  const stride = perAxis('stride', params.stride, size.length);
+  if (box.some((b, i) => b > size[i])) throw paramError('box', `${box.join('×')} is larger than the input (${size.join('×')})`);
+  return { size, box, stride, fill: parseFill(params.fill), measure: params.measure, seed: params.seed, batch: params.batch, units: params.units };
 }
 
 /** Σ weights[item] ⊙ out[row] for one row of a batched output. */
@@ -77,7 +73,7 @@ function dot(out: Float32Array, row: number, w: Float32Array, item: number, per:
   return s;
 }
 
-async function run(ctx: MethodRunContext, params: ParamValues): Promise<ExplainResult> {
+async function run(ctx: MethodRunContext, params: OcclusionParams): Promise<ExplainResult> {
   const t0 = performance.now();
   const { model, token } = ctx;
   const pre = model.preprocessing();
@@ -213,21 +209,13 @@ async function run(ctx: MethodRunContext, params: ParamValues): Promise<ExplainR
   };
 }
 
-export const method: RunMethod = {
-  kind: 'run',
+export const method = runMethod({
   id: 'occlusion',
   title: 'Occlusion',
   family: 'occlusion',
   summary: 'slide a box over the input, fill it, and map how much the target drops (Zeiler & Fergus)',
   output: 'map',
-  params: [
-    { name: 'box', label: 'Box (h, w)', kind: 'pair', default: [16, 16], min: 1, help: 'window size per axis; 1-D inputs use one value' },
-    { name: 'stride', label: 'Stride (h, w)', kind: 'pair', default: [8, 8], min: 1, help: 'step per axis; a last window sits flush with the far edge' },
-    { name: 'fill', label: 'Fill', kind: 'text', default: 'value', help: 'value[:V1,…,VC] (grey 0.5 by default) | random | mean | blur[:SIGMA]' },
-    { name: 'units', label: 'Fill units', kind: 'choice', default: 'auto', choices: ['auto', 'pixel', 'tensor'], help: 'value/random fills in 0–1 pixel units (normalised) or tensor units; auto = pixel for images' },
-    { name: 'measure', label: 'Measure', kind: 'choice', default: 'difference', choices: ['difference', 'relative'], help: 'target(original) − target(occluded), or that divided by |target(original)|' },
-    { name: 'seed', label: 'Seed', kind: 'integer', default: 0, min: 0, max: MAX_SEED, help: 'seed of the random fill' },
-    { name: 'batch', label: 'Batch', kind: 'integer', default: 0, min: 0, help: 'windows per forward pass (0 = automatic)' },
-  ],
+  params: PARAMS,
+  needs: 'forward',
   run,
-};
+});

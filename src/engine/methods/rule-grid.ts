@@ -1,29 +1,25 @@
 /** Any ReLU rule with any linear rule: the paper's grid of deconvolution-family methods, for comparison. */
-import type { ParamValues } from '../../protocol/types';
-import { ACTIVATION_RULES, LINEAR_RULES, type ActivationRule, type LinearRule } from '../backward/types';
-import { invalidParams } from '../errors';
+import { ACTIVATION_RULES } from '../backward/types';
+import { LINEAR_RULES } from '../backward/linear-rules';
+import { paramError } from '../errors';
+import { backwardPlan } from '../plans/backward';
+import { choice } from './params';
 import { ALPHA_PARAM, BETA_PARAM, EPS_PARAM, HIGH_PARAM, LOW_PARAM, uniform } from './presets';
-import type { CompiledMethod } from './types';
+import { compiledMethod } from './types';
 
-export const method: CompiledMethod = {
-  kind: 'compiled',
+export const method = compiledMethod({
   id: 'rule-grid',
   title: 'Rule grid (ReLU rule × linear rule)',
   family: 'deconvolution',
   output: 'input',
-  summary: 'Combine any ReLU rule (gradient, deconvnet, guided, pass) with any linear rule (gradient, ε, z⁺, αβ, zB).',
+  summary: `Combine any ReLU rule (${ACTIVATION_RULES.join(', ')}) with any linear rule (${LINEAR_RULES.join(', ')}).`,
   params: [
-    { name: 'relu', label: 'ReLU rule', kind: 'choice', default: 'guided', choices: [...ACTIVATION_RULES] },
-    { name: 'linear', label: 'Linear rule', kind: 'choice', default: 'epsilon', choices: [...LINEAR_RULES] },
+    choice('relu', 'ReLU rule', ACTIVATION_RULES, { default: 'guided' }),
+    choice('linear', 'Linear rule', LINEAR_RULES, { default: 'epsilon' }),
     EPS_PARAM, ALPHA_PARAM, BETA_PARAM, LOW_PARAM, HIGH_PARAM,
   ],
-  plan(p: ParamValues) {
-    const relu = String(p.relu ?? 'guided') as ActivationRule;
-    const linear = String(p.linear ?? 'epsilon') as LinearRule;
-    if (!ACTIVATION_RULES.includes(relu)) throw invalidParams(`unknown ReLU rule '${relu}' (use ${ACTIVATION_RULES.join(', ')})`);
-    if (!LINEAR_RULES.includes(linear)) throw invalidParams(`unknown linear rule '${linear}' (use ${LINEAR_RULES.join(', ')})`);
-    if (relu === 'pass' && linear === 'gradient') throw invalidParams('the pass ReLU rule needs an LRP linear rule');
-    const betaIsZero = Number(p.beta ?? 0) === 0;
-    return { plan: { kind: 'backward', rulesFor: uniform(relu, linear), betaIsZero, timesInput: false, lrp: linear !== 'gradient' }, key: `grid|${relu}|${linear}|b0=${betaIsZero}` };
+  plan(p) {
+    if (p.relu === 'pass' && p.linear === 'gradient') throw paramError('relu', 'pass needs an LRP linear rule (the gradient rule passes gradients)');
+    return backwardPlan({ rulesFor: uniform(p.relu, p.linear), lrp: p.linear !== 'gradient', betaIsZero: p.beta === 0 });
   },
-};
+});

@@ -7,7 +7,6 @@ import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'Add',
-  category: 'linear',
   backward(ctx) {
     const [a, c] = ctx.node.inputs;
     if (ctx.lrp && !isConstant(ctx, 0) && !isConstant(ctx, 1)) return splitRelevance(ctx, [a, c]);

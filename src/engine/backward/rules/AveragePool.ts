@@ -5,7 +5,7 @@
 import { attr, getInt } from '../../ir/graph';
 import { ConstTensor } from '../../ir/tensor';
 import { linearBackward, type LinearMap } from '../lrp';
-import type { OpRule } from '../types';
+import { KEEPS_NON_NEGATIVE, type OpRule } from '../types';
 import { transposePadding, windowGeometry, type WindowGeometry } from './conv-geometry';
 
 /** Elements each output window averages over, as a [1, 1, ...out] tensor. */
@@ -39,7 +39,7 @@ function windowCounts(geo: WindowGeometry, inSpatial: number[], outSpatial: numb
 
 export const rule: OpRule = {
   op: 'AveragePool',
-  category: 'linear',
+  traits: { nonNegative: KEEPS_NON_NEGATIVE, field: 'window' },
   backward(ctx) {
     const { b, node } = ctx;
     const x = node.inputs[0];

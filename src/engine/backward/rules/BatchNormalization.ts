@@ -9,7 +9,6 @@ import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'BatchNormalization',
-  category: 'linear',
   backward(ctx) {
     const { b, node } = ctx;
     const [x, ...params] = node.inputs;

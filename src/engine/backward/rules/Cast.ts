@@ -5,7 +5,6 @@ import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'Cast',
-  category: 'structural',
   backward(ctx) {
     const to = getInt(ctx.node, 'to', DataType.FLOAT);
     if (to !== DataType.FLOAT && to !== DataType.DOUBLE && to !== DataType.FLOAT16) {

@@ -36,6 +36,7 @@ const asGuard = smoothActivation('Clip', slope);
 
 export const rule: OpRule = {
   op: 'Clip',
-  category: 'relu-like',
+  // ≥ 0 when the lower bound is a constant ≥ 0.
+  traits: { nonNegative: (n, nonNeg) => !!n.inputs[1] && nonNeg(n.inputs[1]) },
   backward: (ctx) => (bounds(ctx).min === 0 ? asRelu : asGuard).backward(ctx),
 };

@@ -1,11 +1,11 @@
 /** Concat: each input gets its slice of the signal. */
 import { getInt } from '../../ir/graph';
 import { axisOf } from './shared';
-import type { OpRule } from '../types';
+import { KEEPS_NON_NEGATIVE_ALL, type OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'Concat',
-  category: 'structural',
+  traits: { nonNegative: KEEPS_NON_NEGATIVE_ALL },
   backward(ctx) {
     const { b, node } = ctx;
     const dy = ctx.dy()!;

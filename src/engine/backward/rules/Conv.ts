@@ -67,7 +67,7 @@ export function convMap(b: GraphBuilder, node: Node, weight: ConstTensor, geo: W
 
 export const rule: OpRule = {
   op: 'Conv',
-  category: 'linear',
+  traits: { weighted: true, field: 'window' },
   backward(ctx: BackwardContext) {
     const { node, b } = ctx;
     const [x, wName] = node.inputs;

@@ -29,7 +29,7 @@ export function transposedBeginPads(node: Node, inSpatial: number[], kernel: num
 
 export const rule: OpRule = {
   op: 'ConvTranspose',
-  category: 'linear',
+  traits: { field: 'global' },
   backward(ctx: BackwardContext) {
     const { node, b } = ctx;
     const [x, wName, bName] = node.inputs;

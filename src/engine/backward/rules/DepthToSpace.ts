@@ -7,7 +7,6 @@ import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'DepthToSpace',
-  category: 'structural',
   backward(ctx) {
     const { b, node } = ctx;
     const bs = getInt(node, 'blocksize', 1);

@@ -4,7 +4,6 @@ import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'Div',
-  category: 'linear',
   backward(ctx) {
     const { b, node } = ctx;
     const dy = ctx.dy()!;

@@ -6,7 +6,7 @@
  * sum, split evenly between the N factors, R_k = X_k ⊙ ∂⟨s, Y⟩/∂X_k with s = R/(N·(Y + ε·sign Y)).
  */
 import { attr, getString } from '../../ir/graph';
-import { linearBackward, modifiedWeight, stabilize, TINY, type LinearMap, type WeightMod } from '../lrp';
+import { linearBackward, modifiedWeight, stabilize, type LinearMap, type WeightMod } from '../lrp';
 import { EinsumError, gradientEquation, letterSizes, parseEquation, type Equation } from './einsum-equation';
 import type { BackwardContext, OpRule } from '../types';
 
@@ -25,7 +25,6 @@ function operandGradient(ctx: BackwardContext, eq: Equation, k: number, s: strin
 
 export const rule: OpRule = {
   op: 'Einsum',
-  category: 'linear',
   backward(ctx) {
     const { b, node } = ctx;
     let eq: Equation;
@@ -57,7 +56,7 @@ export const rule: OpRule = {
       };
       return inputs.map((_, j) => (j === k ? linearBackward(ctx, map, inputs[k], y) : undefined));
     }
-    const eps = ctx.rules.linear === 'epsilon' ? ctx.params.eps : b.scalar(TINY);
+    const eps = ctx.stabilizer();
     const s = b.div(dy, b.mul(stabilize(b, y, eps), b.scalar(dynamic.length)));
     return inputs.map((x, k) => (ctx.wants(k) ? b.mul(x, operandGradient(ctx, eq, k, s, inputs)) : undefined));
   },

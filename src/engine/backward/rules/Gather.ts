@@ -10,7 +10,6 @@ import { axisOf } from './shared';
 
 export const rule: OpRule = {
   op: 'Gather',
-  category: 'structural',
   backward(ctx) {
     const { b, node } = ctx;
     const [data, indices] = node.inputs;

@@ -9,7 +9,6 @@ import { axisOf } from './shared';
 
 export const rule: OpRule = {
   op: 'GatherElements',
-  category: 'structural',
   backward(ctx) {
     const { b, node } = ctx;
     const [data, indices] = node.inputs;

@@ -8,7 +8,6 @@ import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'GatherND',
-  category: 'structural',
   backward(ctx) {
     const { b, node } = ctx;
     const [data, indices] = node.inputs;

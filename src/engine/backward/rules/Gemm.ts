@@ -5,7 +5,7 @@ import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'Gemm',
-  category: 'linear',
+  traits: { weighted: true, field: 'global' },
   backward(ctx) {
     const { b, node } = ctx;
     const [a, bName, cName] = node.inputs;

@@ -1,9 +1,9 @@
 /** GlobalMaxPool: the signal goes to the positions equal to the channel maximum. */
-import type { OpRule } from '../types';
+import { KEEPS_NON_NEGATIVE, type OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'GlobalMaxPool',
-  category: 'structural',
+  traits: { nonNegative: KEEPS_NON_NEGATIVE, field: 'global' },
   backward(ctx) {
     const { b, node } = ctx;
     const [x] = node.inputs;

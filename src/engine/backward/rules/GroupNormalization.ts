@@ -19,7 +19,6 @@ function perChannel(b: GraphBuilder, v: string, len: number, groups: number, sha
 
 export const rule: OpRule = {
   op: 'GroupNormalization',
-  category: 'linear',
   backward(ctx) {
     const { b, node } = ctx;
     if (ctx.wants(1) || ctx.wants(2)) throw ctx.unsupported('scale and bias must not depend on the input');

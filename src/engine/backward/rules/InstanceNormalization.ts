@@ -5,7 +5,6 @@ import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'InstanceNormalization',
-  category: 'linear',
   backward(ctx) {
     const { b, node } = ctx;
     if (ctx.wants(1) || ctx.wants(2)) throw ctx.unsupported('scale and bias must not depend on the input');

@@ -19,7 +19,6 @@ function channelWindowSum(b: GraphBuilder, x: string, shape: number[], size: num
 
 export const rule: OpRule = {
   op: 'LRN',
-  category: 'activation',
   backward(ctx) {
     const { b, node } = ctx;
     const dy = ctx.dy()!;

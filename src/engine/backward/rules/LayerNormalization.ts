@@ -6,7 +6,6 @@ import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'LayerNormalization',
-  category: 'linear',
   backward(ctx) {
     const { node } = ctx;
     if (ctx.wants(1) || ctx.wants(2)) throw ctx.unsupported('scale and bias must not depend on the input');

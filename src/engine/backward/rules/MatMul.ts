@@ -7,7 +7,7 @@
  */
 import { attr } from '../../ir/graph';
 import type { GraphBuilder } from '../../ir/builder';
-import { linearBackward, modifiedWeight, stabilize, TINY, transformedConstant, type BiasMod, type LinearMap, type WeightMod } from '../lrp';
+import { linearBackward, modifiedWeight, stabilize, transformedConstant, type BiasMod, type LinearMap, type WeightMod } from '../lrp';
 import type { BackwardContext, OpRule } from '../types';
 
 function swapLast(b: GraphBuilder, x: string, rank: number): string {
@@ -75,7 +75,7 @@ function constantOperandMap(ctx: BackwardContext, x: string, w: string, side: 'r
 
 export const rule: OpRule = {
   op: 'MatMul',
-  category: 'linear',
+  traits: { weighted: true, field: 'global' },
   backward(ctx) {
     const { b, node } = ctx;
     const [a, w] = node.inputs;
@@ -94,7 +94,7 @@ export const rule: OpRule = {
     if (ra < 2 || rb < 2) throw ctx.unsupported('1-D operands are not supported');
     const ys = ctx.shape(y);
     // LRP: the gradient formulas applied to s = R/(2·(Y + ε·sign Y)), then times each operand.
-    const eps = ctx.rules.linear === 'epsilon' ? ctx.params.eps : b.scalar(TINY);
+    const eps = ctx.stabilizer();
     const s = ctx.lrp ? b.div(dy, b.mul(stabilize(b, y, eps), b.scalar(2))) : dy;
     const da = ctx.wants(0) ? b.unbroadcast(b.op('MatMul', [s, swapLast(b, w, rb)]), ys, ctx.shape(a)) : undefined;
     const db = ctx.wants(1) ? b.unbroadcast(b.op('MatMul', [swapLast(b, a, ra), s]), ys, ctx.shape(w)) : undefined;

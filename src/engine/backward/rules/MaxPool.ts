@@ -5,11 +5,11 @@
  * Indices is the slow generic one) and computes exactly what the plain model computes.
  */
 import { attr, getInt } from '../../ir/graph';
-import type { OpRule } from '../types';
+import { KEEPS_NON_NEGATIVE, type OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'MaxPool',
-  category: 'structural',
+  traits: { nonNegative: KEEPS_NON_NEGATIVE, field: 'window' },
   backward(ctx) {
     const { b, node } = ctx;
     if (getInt(node, 'storage_order', 0) !== 0) throw ctx.unsupported('column-major storage_order is not supported');

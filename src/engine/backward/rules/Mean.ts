@@ -1,10 +1,10 @@
 /** Mean of n broadcasting inputs: gradient δ/n to each; LRP splits by the terms x_i/n, like Sum. */
 import { splitRelevance, toInput } from './elementwise';
-import type { OpRule } from '../types';
+import { KEEPS_NON_NEGATIVE_ALL, type OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'Mean',
-  category: 'linear',
+  traits: { nonNegative: KEEPS_NON_NEGATIVE_ALL },
   backward(ctx) {
     const { b, node } = ctx;
     const inv = b.scalar(1 / node.inputs.length);

@@ -10,7 +10,6 @@ import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'Mul',
-  category: 'linear',
   backward(ctx) {
     const { b, node } = ctx;
     const dy = ctx.dy()!;

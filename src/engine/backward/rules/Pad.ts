@@ -31,7 +31,11 @@ export function padSources(mode: string, dim: number, begin: number, end: number
 
 export const rule: OpRule = {
   op: 'Pad',
-  category: 'structural',
+  traits: {
+    // A Pad keeps non-negativity only with a non-negative fill value (a constant; 0 when absent).
+    nonNegative: (n, nonNeg) => nonNeg(n.inputs[0]) && (!n.inputs[2] || nonNeg(n.inputs[2])),
+    field: 'pad',
+  },
   backward(ctx) {
     const { b, node } = ctx;
     const mode = getString(node, 'mode', 'constant');

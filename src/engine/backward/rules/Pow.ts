@@ -23,7 +23,6 @@ function exponent(ctx: BackwardContext): [string, string] {
 
 export const rule: OpRule = {
   op: 'Pow',
-  category: 'activation',
   backward(ctx) {
     const { b, node } = ctx;
     const [x] = node.inputs;

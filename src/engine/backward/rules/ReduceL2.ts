@@ -3,11 +3,11 @@
  * and the sum of squares splits it, R_i = x_i²/‖x‖² · R.
  */
 import { kept, reductionAxes, shareByTerms } from './reduction';
-import type { OpRule } from '../types';
+import { CREATES_NON_NEGATIVE, type OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'ReduceL2',
-  category: 'activation',
+  traits: { nonNegative: CREATES_NON_NEGATIVE },
   backward(ctx) {
     const { b, node } = ctx;
     const [x] = node.inputs;

@@ -7,7 +7,6 @@ import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'ReduceLogSumExp',
-  category: 'activation',
   backward(ctx) {
     const { b, node } = ctx;
     const axes = reductionAxes(ctx);

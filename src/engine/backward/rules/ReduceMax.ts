@@ -1,5 +1,5 @@
 /** ReduceMax: winner-takes-all to the arg-max in every mode (like MaxPool), ties split equally. */
 import { winnerBackward } from './reduction';
-import type { OpRule } from '../types';
+import { KEEPS_NON_NEGATIVE, type OpRule } from '../types';
 
-export const rule: OpRule = { op: 'ReduceMax', category: 'structural', backward: (ctx) => [winnerBackward(ctx)] };
+export const rule: OpRule = { op: 'ReduceMax', traits: { nonNegative: KEEPS_NON_NEGATIVE, field: 'global' }, backward: (ctx) => [winnerBackward(ctx)] };

@@ -1,9 +1,9 @@
 /** ReduceSum: a linear map with unit weights; its transpose broadcasts the signal back (LRP as for pools). */
 import { reductionAxes, uniformSumBackward } from './reduction';
-import type { OpRule } from '../types';
+import { KEEPS_NON_NEGATIVE, type OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'ReduceSum',
-  category: 'linear',
+  traits: { nonNegative: KEEPS_NON_NEGATIVE, field: 'global' },
   backward: (ctx) => [uniformSumBackward(ctx, reductionAxes(ctx), 1)],
 };

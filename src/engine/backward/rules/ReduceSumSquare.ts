@@ -1,10 +1,10 @@
 /** ReduceSumSquare y = Σx²: gradient 2x·δ. LRP splits relevance in proportion to the squares, R_i = x_i²/y · R. */
 import { kept, reductionAxes, shareByTerms } from './reduction';
-import type { OpRule } from '../types';
+import { CREATES_NON_NEGATIVE, type OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'ReduceSumSquare',
-  category: 'activation',
+  traits: { nonNegative: CREATES_NON_NEGATIVE },
   backward(ctx) {
     const { b, node } = ctx;
     const [x] = node.inputs;

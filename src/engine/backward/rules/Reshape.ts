@@ -1,4 +1,4 @@
 /** Reshape: only relabels elements; the signal is reshaped back to the input's shape. */
 import { reshapeLike } from './shared';
 
-export const rule = reshapeLike('Reshape');
+export const rule = reshapeLike('Reshape', 'global');

@@ -108,7 +108,7 @@ function resizeMap(b: GraphBuilder, name: string, spec: ResizeSpec, axes: AxisWe
 
 export const rule: OpRule = {
   op: 'Resize',
-  category: 'linear',
+  traits: { field: 'global' },
   backward(ctx) {
     const { b, node } = ctx;
     const [x, roi, scales, sizes] = node.inputs;

@@ -2,7 +2,7 @@
  * Slice with constant starts/ends/axes/steps (any step, negative too): a selection, so the signal goes back to the
  * positions it was taken from (a zero Pad for unit steps, a scatter otherwise), the same under every rule.
  */
-import type { OpRule } from '../types';
+import { KEEPS_NON_NEGATIVE, type OpRule } from '../types';
 import { scatterAlongAxis } from './scatter';
 import { axisOf } from './shared';
 
@@ -25,7 +25,7 @@ export function sliceIndices(start: number, end: number, step: number, dim: numb
 
 export const rule: OpRule = {
   op: 'Slice',
-  category: 'structural',
+  traits: { nonNegative: KEEPS_NON_NEGATIVE },
   backward(ctx) {
     const { b, node } = ctx;
     const inShape = ctx.shape(node.inputs[0]);

@@ -6,10 +6,12 @@
  */
 import { attr } from '../../ir/graph';
 import { softmaxLike } from './softmax-like';
+import { CREATES_NON_NEGATIVE } from '../types';
 
 export const rule = softmaxLike('Softmax',
   (b, dy, y, axis) => b.mul(y, b.sub(dy, b.reduce('ReduceSum', b.mul(dy, y), [axis], true))),
   (b, R, y, axis, x) => {
     const finite = b.op('Where', [b.op('IsInf', [x], { detect_positive: attr.i(0) }), b.scalar(0), x]);
     return b.mul(finite, b.sub(R, b.mul(y, b.reduce('ReduceSum', R, [axis], true))));
-  });
+  },
+  { nonNegative: CREATES_NON_NEGATIVE });

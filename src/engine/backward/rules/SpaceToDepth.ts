@@ -4,6 +4,5 @@ import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'SpaceToDepth',
-  category: 'structural',
   backward: (ctx) => [ctx.b.op('DepthToSpace', [ctx.dy()!], { blocksize: attr.i(getInt(ctx.node, 'blocksize', 1)), mode: attr.s('DCR') })],
 };

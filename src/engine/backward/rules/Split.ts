@@ -1,11 +1,11 @@
 /** Split: the outputs' signals are concatenated back, with zeros for outputs that receive none. */
 import { attr, getInt } from '../../ir/graph';
 import { axisOf } from './shared';
-import type { OpRule } from '../types';
+import { KEEPS_NON_NEGATIVE, type OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'Split',
-  category: 'structural',
+  traits: { nonNegative: KEEPS_NON_NEGATIVE },
   backward(ctx) {
     const { b, node } = ctx;
     const axis = axisOf(getInt(node, 'axis', 0), ctx.shape(node.inputs[0]).length);

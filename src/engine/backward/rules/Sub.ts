@@ -4,7 +4,6 @@ import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'Sub',
-  category: 'linear',
   backward(ctx) {
     const { b, node } = ctx;
     const [x, y] = node.inputs;

@@ -3,11 +3,11 @@
  * splits relevance in proportion to the summands, like Add (with one input-dependent summand it passes unchanged).
  */
 import { splitRelevance, toInput } from './elementwise';
-import type { OpRule } from '../types';
+import { KEEPS_NON_NEGATIVE_ALL, type OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'Sum',
-  category: 'linear',
+  traits: { nonNegative: KEEPS_NON_NEGATIVE_ALL },
   backward(ctx) {
     const { node } = ctx;
     if (ctx.lrp && node.inputs.filter((_, i) => ctx.wants(i)).length > 1) return splitRelevance(ctx, node.inputs);

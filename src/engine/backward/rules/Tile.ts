@@ -2,11 +2,11 @@
  * Tile: the signal is summed over the copies. The repeats come from the static shapes, so the output signal is
  * viewed as [r0, d0, r1, d1, …] and ReduceSum removes the r axes (the same under LRP: copies conserve relevance).
  */
-import type { OpRule } from '../types';
+import { KEEPS_NON_NEGATIVE, type OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'Tile',
-  category: 'structural',
+  traits: { nonNegative: KEEPS_NON_NEGATIVE },
   backward(ctx) {
     const { b, node } = ctx;
     const inShape = ctx.shape(node.inputs[0]);

@@ -1,10 +1,10 @@
 /** Transpose: the signal goes back through the inverse permutation (channel shuffle in ShuffleNet). */
 import { attr, getInts } from '../../ir/graph';
-import type { OpRule } from '../types';
+import { KEEPS_NON_NEGATIVE, type OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'Transpose',
-  category: 'structural',
+  traits: { nonNegative: KEEPS_NON_NEGATIVE, field: 'global' },
   backward(ctx) {
     const rank = ctx.shape(ctx.node.inputs[0]).length;
     const perm = getInts(ctx.node, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);

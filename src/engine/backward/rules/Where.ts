@@ -6,7 +6,7 @@ import type { OpRule } from '../types';
 
 export const rule: OpRule = {
   op: 'Where',
-  category: 'structural',
+  traits: { nonNegative: (n, nonNeg) => n.inputs.slice(1).every(nonNeg) },
   backward(ctx) {
     const { b, node } = ctx;
     const dy = ctx.dy()!;

@@ -1,5 +1,5 @@
 /** Shared logic of the elementwise ops with NumPy broadcasting (Add, Sub, Mul, Div, Sum, Mean, Min, Max, …). */
-import { stabilize, TINY } from '../lrp';
+import { stabilize } from '../lrp';
 import type { BackwardContext } from '../types';
 
 /** Signal for input i given the full-shape contribution. */
@@ -17,8 +17,8 @@ export function isConstant(ctx: BackwardContext, i: number): boolean {
  * proportion to it, R_i = t_i/(z ± ε)·R; undefined terms (constants) get none and keep their share, like a bias.
  */
 export function splitRelevance(ctx: BackwardContext, terms: readonly (string | undefined)[]): (string | undefined)[] {
-  const { b, params } = ctx;
-  const eps = ctx.rules.linear === 'epsilon' ? params.eps : b.scalar(TINY);
+  const { b } = ctx;
+  const eps = ctx.stabilizer();
   const s = b.div(ctx.dy()!, stabilize(b, ctx.node.outputs[0], eps));
   return terms.map((t, i) => (t && ctx.wants(i) ? toInput(ctx, i, b.mul(t, s)) : undefined));
 }

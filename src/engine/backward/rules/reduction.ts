@@ -1,6 +1,6 @@
 /** What the Reduce* rules share: which axes a node reduces, and broadcasting reduced tensors back over them. */
 import { getInt, getInts } from '../../ir/graph';
-import { linearBackward, TINY, type LinearMap } from '../lrp';
+import { linearBackward, type LinearMap } from '../lrp';
 import type { BackwardContext } from '../types';
 import { axisOf } from './shared';
 
@@ -58,7 +58,7 @@ export function winnerBackward(ctx: BackwardContext): string {
  * the sum splits it in proportion to the terms, R_i = g(x_i) / (Σ g + ε) · R (ε: the LRP-ε parameter, else tiny).
  */
 export function shareByTerms(ctx: BackwardContext, axes: number[], terms: string, total: string): string {
-  const { b, params } = ctx;
-  const eps = ctx.rules.linear === 'epsilon' ? params.eps : b.scalar(TINY);
+  const { b } = ctx;
+  const eps = ctx.stabilizer();
   return b.mul(terms, kept(ctx, b.div(ctx.dy()!, b.add(total, eps)), axes));
 }

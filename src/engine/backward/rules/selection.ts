@@ -4,13 +4,14 @@
  * (Max(x, 0), Min(x, 6)) the op is a ReLU/Clip and follows the ReLU rules: deconvnet [δ]⁺, guided [δ]⁺·mask,
  * LRP identity.
  */
-import type { OpRule } from '../types';
+import { KEEPS_NON_NEGATIVE_ALL, type OpRule } from '../types';
 import { toInput } from './elementwise';
 
 export function selection(op: 'Min' | 'Max'): OpRule {
   return {
     op,
-    category: 'relu-like',
+    // Min is ≥ 0 when every input is; Max when one is (a constant one too: Max(x, 0) is a ReLU).
+    traits: { nonNegative: op === 'Min' ? KEEPS_NON_NEGATIVE_ALL : (n, nonNeg) => n.inputs.some(nonNeg) },
     backward(ctx) {
       const { b, node } = ctx;
       const dy = ctx.dy()!;

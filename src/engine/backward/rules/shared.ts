@@ -1,28 +1,28 @@
 /** Small pieces several rule files share. */
-import type { BackwardContext, OpRule, OpCategory } from '../types';
+import { KEEPS_NON_NEGATIVE, type BackwardContext, type OpRule, type OpTraits } from '../types';
 
 /** Ops that only rearrange or relabel elements: the signal goes back reshaped to the input (gradient = LRP). */
-export function reshapeLike(op: string): OpRule {
+export function reshapeLike(op: string, field?: OpTraits['field']): OpRule {
   return {
     op,
-    category: 'structural',
+    traits: { nonNegative: KEEPS_NON_NEGATIVE, field },
     backward: (ctx) => [ctx.b.reshape(ctx.dy()!, ctx.shape(ctx.node.inputs[0]))],
   };
 }
 
 /** Ops that are the identity at inference (Identity, Dropout, float Cast). */
 export function identity(op: string): OpRule {
-  return { op, category: 'structural', backward: (ctx) => [ctx.dy()] };
+  return { op, traits: { nonNegative: KEEPS_NON_NEGATIVE }, backward: (ctx) => [ctx.dy()] };
 }
 
 /**
  * A smooth activation: the plain gradient δ ⊙ f'(·) in gradient modes, identity under LRP (relevance passes
  * activations unchanged). `derivative` returns f' as a tensor name.
  */
-export function smoothActivation(op: string, derivative: (ctx: BackwardContext) => string, category: OpCategory = 'activation'): OpRule {
+export function smoothActivation(op: string, derivative: (ctx: BackwardContext) => string, traits?: OpTraits): OpRule {
   return {
     op,
-    category,
+    traits,
     backward(ctx) {
       if (ctx.lrp) return [ctx.dy()];
       return [ctx.b.mul(ctx.dy()!, derivative(ctx))];
@@ -34,10 +34,10 @@ export function smoothActivation(op: string, derivative: (ctx: BackwardContext) 
  * A ReLU-like activation (paper Fig. 2): gradient δ⊙f'(x), deconvnet [δ]⁺, guided [δ]⁺⊙f'(x), LRP identity.
  * `derivative` gives the local slope as a tensor.
  */
-export function reluLike(op: string, derivative: (ctx: BackwardContext) => string): OpRule {
+export function reluLike(op: string, derivative: (ctx: BackwardContext) => string, traits?: OpTraits): OpRule {
   return {
     op,
-    category: 'relu-like',
+    traits,
     backward(ctx) {
       const dy = ctx.dy()!;
       switch (ctx.rules.activation) {

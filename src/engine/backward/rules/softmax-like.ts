@@ -2,15 +2,15 @@
 import { getInt } from '../../ir/graph';
 import type { GraphBuilder } from '../../ir/builder';
 import { axisOf } from './shared';
-import type { OpRule } from '../types';
+import type { OpRule, OpTraits } from '../types';
 
 type AxisFormula = (b: GraphBuilder, dy: string, y: string, axis: number, x: string) => string;
 
 /** `lrp` gives the relevance rule; without one relevance passes unchanged. */
-export function softmaxLike(op: string, gradient: AxisFormula, lrp?: AxisFormula): OpRule {
+export function softmaxLike(op: string, gradient: AxisFormula, lrp?: AxisFormula, traits?: OpTraits): OpRule {
   return {
     op,
-    category: 'activation',
+    traits,
     backward(ctx) {
       const { b, node } = ctx;
       const dy = ctx.dy()!;

@@ -6,7 +6,7 @@
  */
 import type { GraphBuilder } from '../../ir/builder';
 import { getFloat, getString, type Node } from '../../ir/graph';
-import type { BackwardContext, OpRule } from '../types';
+import { CREATES_NON_NEGATIVE, type BackwardContext, type OpRule, type OpTraits } from '../types';
 import { reluLike, smoothActivation } from './shared';
 
 type Slope = (b: GraphBuilder, x: string, y: string, node: Node, ctx: BackwardContext) => string;
@@ -42,30 +42,33 @@ function mishSlope(b: GraphBuilder, x: string): string {
 const SELU_ALPHA = 1.67326319217681884765625;
 const SELU_GAMMA = 1.05070102214813232421875;
 
-export const UNARY_TABLE: readonly [op: string, kind: Kind, slope: Slope][] = [
-  ['Sigmoid', 'smooth', (b, _x, y) => b.mul(y, b.sub(b.scalar(1), y))],
+/** The output is ≥ 0 for every input. */
+const NON_NEGATIVE: OpTraits = { nonNegative: CREATES_NON_NEGATIVE };
+
+export const UNARY_TABLE: readonly [op: string, kind: Kind, slope: Slope, traits?: OpTraits][] = [
+  ['Sigmoid', 'smooth', (b, _x, y) => b.mul(y, b.sub(b.scalar(1), y)), NON_NEGATIVE],
   ['Tanh', 'smooth', (b, _x, y) => b.sub(b.scalar(1), b.mul(y, y))],
-  ['HardSigmoid', 'smooth', (b, _x, y, n) => b.mul(b.mul(b.mask('Greater', y, b.scalar(0)), b.mask('Less', y, b.scalar(1))), b.scalar(getFloat(n, 'alpha', 0.2)))],
+  ['HardSigmoid', 'smooth', (b, _x, y, n) => b.mul(b.mul(b.mask('Greater', y, b.scalar(0)), b.mask('Less', y, b.scalar(1))), b.scalar(getFloat(n, 'alpha', 0.2))), NON_NEGATIVE],
   ['Erf', 'smooth', (b, x) => b.mul(b.scalar(2 / Math.sqrt(Math.PI)), exp(b, b.neg(b.mul(x, x))))],
-  ['Exp', 'smooth', (_b, _x, y) => y],
+  ['Exp', 'smooth', (_b, _x, y) => y, NON_NEGATIVE],
   ['Log', 'smooth', (b, x) => b.op('Reciprocal', [x])],
-  ['Sqrt', 'smooth', (b, _x, y) => b.div(b.scalar(0.5), y)],
+  ['Sqrt', 'smooth', (b, _x, y) => b.div(b.scalar(0.5), y), NON_NEGATIVE],
   ['Reciprocal', 'smooth', (b, _x, y) => b.neg(b.mul(y, y))],
   ['Neg', 'smooth', (b) => b.scalar(-1)],
-  ['Abs', 'smooth', (b, x) => b.op('Sign', [x])],
+  ['Abs', 'smooth', (b, x) => b.op('Sign', [x]), NON_NEGATIVE],
   ['Sin', 'smooth', (b, x) => b.op('Cos', [x])],
   ['Cos', 'smooth', (b, x) => b.neg(b.op('Sin', [x]))],
   ['Gelu', 'relu-like', (b, x, _y, n, ctx) => geluSlope(b, x, n, ctx)],
-  ['Softplus', 'relu-like', (b, x) => sigmoid(b, x)],
+  ['Softplus', 'relu-like', (b, x) => sigmoid(b, x), NON_NEGATIVE],
   ['Mish', 'relu-like', (b, x) => mishSlope(b, x)],
   ['Elu', 'relu-like', (b, x, y, n) => split(b, x, b.scalar(1), b.add(y, b.scalar(getFloat(n, 'alpha', 1))))],
   ['Selu', 'relu-like', (b, x, y, n) => split(b, x, b.scalar(getFloat(n, 'gamma', SELU_GAMMA)), b.add(y, b.scalar(getFloat(n, 'gamma', SELU_GAMMA) * getFloat(n, 'alpha', SELU_ALPHA))))],
   ['Celu', 'relu-like', (b, x, y, n) => split(b, x, b.scalar(1), b.add(b.div(y, b.scalar(getFloat(n, 'alpha', 1))), b.scalar(1)))],
 ];
 
-export const UNARY_RULES: readonly OpRule[] = UNARY_TABLE.map(([op, kind, slope]) => {
+export const UNARY_RULES: readonly OpRule[] = UNARY_TABLE.map(([op, kind, slope, traits]) => {
   // One slope tensor per node, shared by every backward pass through it (Grad-CAM runs two).
   const derivative = (ctx: BackwardContext) =>
     ctx.b.memo(`slope|${ctx.node.outputs[0]}`, () => slope(ctx.b, ctx.node.inputs[0], ctx.node.outputs[0], ctx.node, ctx));
-  return kind === 'relu-like' ? reluLike(op, derivative) : smoothActivation(op, derivative);
+  return kind === 'relu-like' ? reluLike(op, derivative, traits) : smoothActivation(op, derivative, traits);
 });
