@@ -115,7 +115,7 @@ export class GraphBuilder {
   negPart(a: string): string { return this.neg(this.relu(this.neg(a))); }
 
   /** 1 where cond holds, else 0, as float. */
-  mask(op: 'Greater' | 'GreaterOrEqual' | 'Less' | 'Equal', a: string, b: string): string {
+  mask(op: 'Greater' | 'Less' | 'Equal', a: string, b: string): string {
     return this.op('Cast', [this.op(op, [a, b])], { to: attr.i(DataType.FLOAT) });
   }
 
