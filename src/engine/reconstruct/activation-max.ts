@@ -6,11 +6,11 @@
  * decorrelated-colour parameterisation (param.ts), random affine jitter/scale/rotate (transforms.ts). Several units
  * run as one batch (`units`): item i maximises unit units[i] of the target tensor.
  */
-import type { ExplainResult, ParamSpec, ParamValues, TargetSpec, TensorData } from '../../protocol/types';
+import type { ExplainResult, ParamSpec, TargetSpec, TensorData } from '../../protocol/types';
 import type { MethodRunContext } from '../methods/run-context';
-import { cancelled, invalidParams } from '../errors';
+import { invalidParams, paramError } from '../errors';
 import { pixelBounds } from '../preprocess';
-import { makeOptimizer } from './optim';
+import { optimiseImage } from './optimise-loop';
 import { makeParam } from './param';
 import { regularize, type RegSettings } from './regularizers';
 import { Rng } from './rng';
@@ -42,8 +42,22 @@ export const AM_PARAMS: ParamSpec[] = [
   { name: 'init', label: 'Start from', kind: 'choice', default: 'noise', choices: ['noise', 'input'], help: 'small noise around grey, or the given input (pixel parameterisation)' },
 ];
 
-export function regSettings(p: ParamValues): RegSettings {
-  return { lpWeight: Number(p['lp-weight'] ?? 0), lpAlpha: Number(p['lp-alpha'] ?? 2), tvWeight: Number(p['tv-weight'] ?? 0), tvBeta: Number(p['tv-beta'] ?? 2) };
+/** Values of OPT_PARAMS, as the engine validated them. */
+export type OptParams = { readonly steps: number; readonly lr: number; readonly optimizer: 'adam' | 'sgd'; readonly seed: number; readonly every: number };
+
+/** Values of REG_PARAMS, as the engine validated them. */
+export type RegParams = { readonly 'lp-weight': number; readonly 'lp-alpha': number; readonly 'tv-weight': number; readonly 'tv-beta': number };
+
+export type AmParams = OptParams & RegParams & {
+  readonly fourier: boolean;
+  readonly decorrelate: boolean;
+  readonly transforms: boolean;
+  readonly units: string;
+  readonly init: 'noise' | 'input';
+};
+
+export function regSettings(p: RegParams): RegSettings {
+  return { lpWeight: p['lp-weight'], lpAlpha: p['lp-alpha'], tvWeight: p['tv-weight'], tvBeta: p['tv-beta'] };
 }
 
 /** "0-3,7" → [0, 1, 2, 3, 7]. */
@@ -51,7 +65,7 @@ export function parseUnits(text: string): number[] {
   const out: number[] = [];
   for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) throw invalidParams(`units must be indices or ranges like 0-7,12; got '${part}'`);
+    if (!m) throw paramError('units', `must be indices or ranges like 0-7,12; got '${part}'`);
     const a = Number(m[1]);
     const b = m[2] !== undefined ? Number(m[2]) : a;
     if (b < a) throw invalidParams(`unit range ${part} is empty`);
@@ -82,9 +96,9 @@ async function batchedTarget(ctx: MethodRunContext, dims: number[], specs: Targe
   return { tensor: first.tensor, weights, description: names.join('; ') };
 }
 
-export async function activationMax(ctx: MethodRunContext, p: ParamValues): Promise<ExplainResult> {
+export async function activationMax(ctx: MethodRunContext, p: AmParams): Promise<ExplainResult> {
   const t0 = performance.now();
-  const units = parseUnits(String(p.units ?? ''));
+  const units = parseUnits(p.units);
   const [, c, ...spatial] = ctx.input.dims;
   if (spatial.length !== 2) throw invalidParams(`activation maximisation needs an image model (N, C, H, W); the input has shape [${ctx.input.dims.join(', ')}]`);
   const n = units.length || ctx.input.dims[0];
@@ -95,49 +109,36 @@ export async function activationMax(ctx: MethodRunContext, p: ParamValues): Prom
   const compileMs = performance.now() - t0;
 
   const pre = ctx.model.preprocessing();
-  const rng = new Rng(Number(p.seed ?? 0));
-  const fourier = Boolean(p.fourier);
-  const decorrelate = Boolean(p.decorrelate);
+  const rng = new Rng(p.seed);
+  const { fourier, decorrelate } = p;
   const init = p.init === 'input' ? (ctx.input.dims[0] === n ? ctx.input.data : undefined) : undefined;
-  if (p.init === 'input' && (fourier || decorrelate)) throw invalidParams('init=input works with the pixel parameterisation only (no --fourier / --decorrelate)');
-  if (p.init === 'input' && !init) throw invalidParams(`init=input needs an input batch of ${n} items`);
+  if (p.init === 'input' && (fourier || decorrelate)) throw paramError('init', "'input' works with the pixel parameterisation only (turn fourier and decorrelate off)");
+  if (p.init === 'input' && !init) throw paramError('init', `'input' needs an input batch of ${n} items`);
   const param = makeParam({ dims, pre, fourier, decorrelate, rng, initStd: 0.01, bounds: pixelBounds(pre), init });
-  const opt = makeOptimizer(String(p.optimizer ?? 'adam'), param.params.length);
   const reg = regSettings(p);
-  const steps = Number(p.steps ?? 256);
-  const lr = Number(p.lr ?? 0.05);
-  const every = Number(p.every ?? 16);
   const tf = p.transforms ? defaultTransforms(Math.max(spatial[0], spatial[1])) : undefined;
-  const objective: number[] = [];
   const targetTrace: number[] = [];
   let initial: number[] | undefined;
   const runStart = performance.now();
   const lossGrad = new Float32Array(dims.reduce((a, b) => a * b, 1));
-  for (let step = 0; step < steps; step++) {
-    if (ctx.token.isCancellationRequested) throw cancelled();
-    const x = param.image();
-    const maps: Affine[] | undefined = tf ? Array.from({ length: n }, () => randomAffine(tf, rng)) : undefined;
-    const xt = maps ? applyAffine(x, dims, maps) : x;
-    const { grad, target: tv } = await runner.run(xt, target.weights);
-    const values = perItemDot(tv, target.weights, n);
-    initial ??= values;
-    const gx = maps ? applyAffineAdjoint(grad, dims, maps) : grad;
-    for (let i = 0; i < gx.length; i++) lossGrad[i] = -gx[i];
-    const r = regularize(x, dims, reg, lossGrad);
-    const tsum = values.reduce((a, b) => a + b, 0);
-    objective.push(tsum - r);
-    targetTrace.push(tsum / n);
-    opt.step(param.params, param.backward(lossGrad), lr);
-    param.project();
-    if ((step + 1) % every === 0 || step === steps - 1) {
-      const elapsed = performance.now() - runStart;
-      ctx.progress({
-        fraction: (step + 1) / steps, etaMs: (elapsed / (step + 1)) * (steps - step - 1),
-        message: `step ${step + 1}/${steps}: target ${(tsum / n).toPrecision(4)}`,
-        partial: { data: Float32Array.from(param.image()), dims },
-      });
-    }
-  }
+  const objective = await optimiseImage({
+    param, dims, steps: p.steps, every: p.every, optimizer: p.optimizer, lr: () => p.lr, token: ctx.token, progress: (q) => ctx.progress(q),
+  }, {
+    evaluate: async (x) => {
+      const maps: Affine[] | undefined = tf ? Array.from({ length: n }, () => randomAffine(tf, rng)) : undefined;
+      const xt = maps ? applyAffine(x, dims, maps) : x;
+      const { grad, target: tv } = await runner.run(xt, target.weights);
+      const values = perItemDot(tv, target.weights, n);
+      initial ??= values;
+      const gx = maps ? applyAffineAdjoint(grad, dims, maps) : grad;
+      for (let i = 0; i < gx.length; i++) lossGrad[i] = -gx[i];
+      const r = regularize(x, dims, reg, lossGrad);
+      const tsum = values.reduce((a, b) => a + b, 0);
+      targetTrace.push(tsum / n);
+      return { value: tsum - r, grad: lossGrad };
+    },
+    describe: (step) => `step ${step + 1}/${p.steps}: target ${targetTrace[step].toPrecision(4)}`,
+  });
   const final = Float32Array.from(param.image());
   const { target: tv } = await runner.run(final, target.weights);
   const targetValue = perItemDot(tv, target.weights, n);

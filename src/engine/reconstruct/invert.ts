@@ -6,29 +6,36 @@
  * it returns ∇½‖Φ − Φ₀‖² and Φ(x) together. Pixel parameterisation, clipped to the valid pixel box each step; the
  * learning rate drops ×0.1 at 70 % and again at 90 % of the steps (their schedule drops it twice).
  */
-import type { ExplainResult, ParamSpec, ParamValues } from '../../protocol/types';
+import type { ExplainResult, ParamSpec } from '../../protocol/types';
 import type { MethodRunContext } from '../methods/run-context';
-import { cancelled, invalidParams } from '../errors';
+import { invalidParams } from '../errors';
 import { pixelBounds } from '../preprocess';
-import { makeOptimizer } from './optim';
+import { optimiseImage } from './optimise-loop';
 import { makeParam } from './param';
 import { regularize } from './regularizers';
 import { Rng } from './rng';
 import { Runner } from './session';
 import { perItemSquaredNorm } from '../batch-math';
-import { OPT_PARAMS, REG_PARAMS, regSettings } from './activation-max';
+import { OPT_PARAMS, REG_PARAMS, regSettings, type OptParams, type RegParams } from './activation-max';
 
 const defaults: Record<string, number | string> = { steps: 200, lr: 0.05, 'lp-weight': 1e-4, 'lp-alpha': 6, 'tv-weight': 1e-3, 'tv-beta': 2 };
 
 export const INVERT_PARAMS: ParamSpec[] = [
-  { name: 'layer', label: 'Layer', kind: 'layer', help: 'the tensor Φ whose value to match (required)' },
+  { name: 'layer', label: 'Layer', kind: 'layer', required: true, help: 'the tensor Φ whose value to match' },
   ...[...OPT_PARAMS, ...REG_PARAMS].map((p) => (p.name in defaults ? ({ ...p, default: defaults[p.name] } as ParamSpec) : p)),
 ];
 
-export async function invert(ctx: MethodRunContext, p: ParamValues): Promise<ExplainResult> {
+/** Values of INVERT_PARAMS, as the engine validated them (`layer` is required, so always given). */
+export type InvertParams = OptParams & RegParams & { readonly layer: string };
+
+/** Learning rate lr0, then ×0.1 from 70 % and ×0.01 from 90 % of the steps. */
+function schedule(lr0: number, steps: number): (step: number) => number {
+  return (step) => (step >= 0.9 * steps ? lr0 * 0.01 : step >= 0.7 * steps ? lr0 * 0.1 : lr0);
+}
+
+export async function invert(ctx: MethodRunContext, p: InvertParams): Promise<ExplainResult> {
   const t0 = performance.now();
-  const layer = typeof p.layer === 'string' ? p.layer : '';
-  if (!layer) throw invalidParams("inversion needs --layer TENSOR (the representation to invert); list tensors with 'featurevis layers'");
+  const { layer } = p;
   const dims = ctx.input.dims;
   if (dims.length !== 4) throw invalidParams(`inversion needs an image input (N, C, H, W); got [${dims.join(', ')}]`);
   const runner = await Runner.open(ctx.model, 'feature-match', layer, dims);
@@ -42,41 +49,28 @@ export async function invert(ctx: MethodRunContext, p: ParamValues): Promise<Exp
   const bounds = pixelBounds(pre);
   const B = bounds.high.reduce((a, h, i) => a + (h - bounds.low[i]) / 2, 0) / bounds.high.length;
   const V = B / 6.5;
-  const param = makeParam({ dims, pre, fourier: false, decorrelate: false, rng: new Rng(Number(p.seed ?? 0)), initStd: 0.01, bounds });
-  const opt = makeOptimizer(String(p.optimizer ?? 'adam'), param.params.length);
+  const param = makeParam({ dims, pre, fourier: false, decorrelate: false, rng: new Rng(p.seed), initStd: 0.01, bounds });
   const reg = regSettings(p);
-  const steps = Number(p.steps ?? 200);
-  const lr0 = Number(p.lr ?? 0.05);
-  const every = Number(p.every ?? 16);
-  const objective: number[] = [];
   const errorTrace: number[] = [];
   const runStart = performance.now();
   const diff = new Float32Array(phi0.length);
-  for (let step = 0; step < steps; step++) {
-    if (ctx.token.isCancellationRequested) throw cancelled();
-    const x = param.image();
-    // Φ(x) is needed for the seed Φ(x) − Φ₀, so the weighting fed is Φ₀ and the graph computes Φ(x) − weighting.
-    const { grad, target: phi } = await runner.run(x, phi0);
-    for (let i = 0; i < phi.length; i++) diff[i] = phi[i] - phi0[i];
-    const errs = perItemSquaredNorm(diff, n).map((v, b) => v / norm0[b]);
-    const per = grad.length / n;
-    const g = new Float32Array(grad.length);
-    for (let i = 0; i < grad.length; i++) g[i] = (2 * grad[i]) / norm0[Math.floor(i / per)];
-    const r = regularize(x, dims, reg, g, B, V);
-    objective.push(errs.reduce((a, v) => a + v, 0) + r);
-    errorTrace.push(Math.sqrt(errs.reduce((a, v) => a + v, 0) / n));
-    const lr = step >= 0.9 * steps ? lr0 * 0.01 : step >= 0.7 * steps ? lr0 * 0.1 : lr0;
-    opt.step(param.params, param.backward(g), lr);
-    param.project();
-    if ((step + 1) % every === 0 || step === steps - 1) {
-      const elapsed = performance.now() - runStart;
-      ctx.progress({
-        fraction: (step + 1) / steps, etaMs: (elapsed / (step + 1)) * (steps - step - 1),
-        message: `step ${step + 1}/${steps}: feature error ${errorTrace[step].toFixed(4)}`,
-        partial: { data: Float32Array.from(param.image()), dims },
-      });
-    }
-  }
+  const objective = await optimiseImage({
+    param, dims, steps: p.steps, every: p.every, optimizer: p.optimizer, lr: schedule(p.lr, p.steps), token: ctx.token, progress: (q) => ctx.progress(q),
+  }, {
+    evaluate: async (x) => {
+      // Φ(x) is needed for the seed Φ(x) − Φ₀, so the weighting fed is Φ₀ and the graph computes Φ(x) − weighting.
+      const { grad, target: phi } = await runner.run(x, phi0);
+      for (let i = 0; i < phi.length; i++) diff[i] = phi[i] - phi0[i];
+      const errs = perItemSquaredNorm(diff, n).map((v, b) => v / norm0[b]);
+      const per = grad.length / n;
+      const g = new Float32Array(grad.length);
+      for (let i = 0; i < grad.length; i++) g[i] = (2 * grad[i]) / norm0[Math.floor(i / per)];
+      const r = regularize(x, dims, reg, g, B, V);
+      errorTrace.push(Math.sqrt(errs.reduce((a, v) => a + v, 0) / n));
+      return { value: errs.reduce((a, v) => a + v, 0) + r, grad: g };
+    },
+    describe: (step) => `step ${step + 1}/${p.steps}: feature error ${errorTrace[step].toFixed(4)}`,
+  });
   const final = Float32Array.from(param.image());
   const { target: phi } = await runner.run(final, phi0);
   for (let i = 0; i < phi.length; i++) diff[i] = phi[i] - phi0[i];
