@@ -7,7 +7,7 @@
  */
 import type { Engine } from '../engine/engine';
 import { invalidParams } from '../engine/errors';
-import { trainInverter } from '../engine/reconstruct/inverter';
+import { trainInverter } from '../engine/reconstruct/inverter-train';
 import { loadTf } from '../engine/reconstruct/tf';
 import { num, required, str, type Args } from './args';
 
@@ -45,8 +45,8 @@ export async function trainInverterCommand(engine: Engine, args: Args): Promise<
   try {
     const r = await trainInverter({
       model, layer, images, out, size, resume: args.flags.has('resume'), token,
-      epochs: num(args, 'epochs') ?? 10, batch: num(args, 'batch') ?? 8, lr: num(args, 'lr') ?? 1e-3, seed: num(args, 'seed') ?? 0,
-      cacheMb: num(args, 'cache-mb') ?? 256,
+      // Unset flags stay undefined: trainInverter fills TRAIN_DEFAULTS.
+      epochs: num(args, 'epochs'), batch: num(args, 'batch'), lr: num(args, 'lr'), seed: num(args, 'seed'), cacheMb: num(args, 'cache-mb'),
       progress: (p) => {
         if (p.epochLoss !== undefined) console.log(p.message);
         else if (process.stderr.isTTY) process.stderr.write(`\r${p.message}      \r`);
