@@ -14,7 +14,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ExplainResult, ParamSpec, ParamValues } from '../../protocol/types';
+import type { ExplainResult, ParamSpec } from '../../protocol/types';
 import type { MethodRunContext } from '../methods/run-context';
 import { cancelled, invalidInput, invalidParams } from '../errors';
 import { loadImageFile } from '../preprocess';
@@ -23,13 +23,23 @@ import { Rng } from './rng';
 import { Runner } from './session';
 
 export const PATCH_PARAMS: ParamSpec[] = [
-  { name: 'layer', label: 'Layer', kind: 'layer', help: 'the feature map whose positions are matched (required)' },
-  { name: 'database', label: 'Image folder', kind: 'text', default: '', help: 'folder of images for the patch database (required)' },
+  { name: 'layer', label: 'Layer', kind: 'layer', required: true, help: 'the feature map whose positions are matched' },
+  { name: 'database', label: 'Image folder', kind: 'path', pathKind: 'folder', required: true, default: '', help: 'folder of images for the patch database' },
   { name: 'k', label: 'Neighbours k', kind: 'integer', default: 1, min: 1, max: 100 },
   { name: 'max-patches', label: 'Database size cap', kind: 'integer', default: 50000, min: 1, help: 'most (feature, patch) entries kept (reservoir sample)' },
-  { name: 'cache-dir', label: 'Cache folder', kind: 'text', default: '', help: 'where databases are cached (default: <tmp>/featurevis-cache)' },
+  { name: 'cache-dir', label: 'Cache folder', kind: 'path', pathKind: 'folder', default: '', help: 'where databases are cached (default: <tmp>/featurevis-cache)' },
   { name: 'seed', label: 'Seed', kind: 'integer', default: 0, min: 0 },
 ];
+
+/** Values of PATCH_PARAMS, as the engine validated them (`layer` and `database` are required, so always given; '' for no cache-dir). */
+export type PatchParams = {
+  readonly layer: string;
+  readonly database: string;
+  readonly k: number;
+  readonly 'max-patches': number;
+  readonly 'cache-dir': string;
+  readonly seed: number;
+};
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
 
@@ -180,17 +190,13 @@ function writeCache(file: string, manifest: Manifest, db: PatchDb): void {
   }
 }
 
-export async function patchReplace(ctx: MethodRunContext, p: ParamValues): Promise<ExplainResult> {
+export async function patchReplace(ctx: MethodRunContext, p: PatchParams): Promise<ExplainResult> {
   const t0 = performance.now();
-  const layer = typeof p.layer === 'string' ? p.layer : '';
-  if (!layer) throw invalidParams("patch replacement needs --layer TENSOR; list tensors with 'featurevis layers'");
-  const folder = String(p.database ?? '');
-  if (!folder) throw invalidParams('patch replacement needs --database DIR (a folder of images)');
-  const k = Number(p.k ?? 1);
+  const { layer, database: folder, k } = p;
   const [n, c, H, W] = ctx.input.dims;
   if (ctx.input.dims.length !== 4) throw invalidParams('patch replacement needs an image input (N, C, H, W)');
   const dims = [1, c, H, W];
-  const db = await buildDatabase(ctx, { layer, folder, dims, maxPatches: Number(p['max-patches'] ?? 50000), cacheDir: String(p['cache-dir'] || defaultCacheDir()), seed: Number(p.seed ?? 0) });
+  const db = await buildDatabase(ctx, { layer, folder, dims, maxPatches: p['max-patches'], cacheDir: p['cache-dir'] || defaultCacheDir(), seed: p.seed });
   if (k > db.count) throw invalidParams(`k = ${k} but the database has only ${db.count} patches`);
   const runner = await Runner.open(ctx.model, 'features', layer, dims);
   const compileMs = performance.now() - t0;
