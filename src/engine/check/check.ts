@@ -83,7 +83,7 @@ export async function checkModel(engine: Engine, model: LoadedModel, input: Tens
   const suspectText = suspects.slice(0, 3).map((o) => `${o.op} '${o.node}'`).join(', ');
 
   for (const m of engine.methods()) {
-    if (m.id === 'occlusion' || (opts.methods && !opts.methods.includes(m.id))) continue;
+    if (opts.methods && !opts.methods.includes(m.id)) continue;
     const method = engine.method(m.id);
     if (method.kind !== 'compiled') continue;
     opts.onProgress?.(`method ${m.id}`);
