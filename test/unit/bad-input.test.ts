@@ -135,3 +135,14 @@ test('the CLI exits non-zero with a one-line message and leaves no output file',
   assert.ok(!fs.existsSync(out));
   assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.includes('never')), []);
 });
+
+test('a parameter error names the flag on the CLI and carries {param, reason} for the panel', async () => {
+  const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
+  const args = ['--import', 'tsx', cli, 'explain', '--model', convnet, '--input', path.join(FIXTURES, 'convnet', 'input.npy'), '--method', 'lrp-epsilon', '--eps', '20', '--out', path.join(tmp, 'never.npy')];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: ROOT });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.trim(), 'featurevis: --eps must be ≤ 10, got 20');
+  const model = engine.open(convnet);
+  const error = await engine.explain({ model, input: convnetInput(), method: 'lrp-epsilon', params: { eps: 20 } }).then(() => undefined, (e: FeatureVisError) => e);
+  assert.deepEqual(error?.details, { param: 'eps', reason: 'must be ≤ 10, got 20' });
+});

@@ -104,5 +104,5 @@ test('train-inverter / invert-generative: bad inputs give clear messages', async
   await assert.rejects(trainInverter({ model, layer: LAYER, images: IMAGES, out, epochs: 0 }), /--epochs/);
   const input = loadImageFile(path.join(IMAGES, HELD), model.preprocessing());
   await assert.rejects(engine.explain({ model, input, method: 'invert-generative', target: { kind: 'class', index: 0 }, params: { inverter: empty } }), /holds no trained inverter/);
-  await assert.rejects(engine.explain({ model, input, method: 'invert-generative', target: { kind: 'class', index: 0 }, params: {} }), /needs --inverter/);
+  await assert.rejects(engine.explain({ model, input, method: 'invert-generative', target: { kind: 'class', index: 0 }, params: {} }), /inverter is required/);
 });

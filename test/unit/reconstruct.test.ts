@@ -182,7 +182,7 @@ test('invert: the first conv of the default model on chelsea reaches normalised 
   assert.ok(trace[0] > 0.5 && trace[trace.length - 1] < trace[0] / 5);
   assert.deepEqual(r.relevance.dims, [1, 3, 224, 224]);
   await assert.rejects(engine.explain({ model, input, method: 'invert', target: { kind: 'class', index: 0 }, params: { layer: 'missing', steps: 2 } }), /no tensor named 'missing'/);
-  await assert.rejects(engine.explain({ model, input, method: 'invert', target: { kind: 'class', index: 0 }, params: { steps: 2 } }), /needs --layer/);
+  await assert.rejects(engine.explain({ model, input, method: 'invert', target: { kind: 'class', index: 0 }, params: { steps: 2 } }), /layer is required/);
 });
 
 test('patch-replace: k = 1 at the first layer rebuilds a database image exactly; cache reused and invalidated', async () => {

@@ -1,8 +1,7 @@
-import type { RunMethod } from './types';
-import { activationMax, AM_PARAMS, type AmParams } from '../reconstruct/activation-max';
+import { runMethod } from './types';
+import { activationMax, AM_PARAMS } from '../reconstruct/activation-max';
 
-export const method: RunMethod = {
-  kind: 'run',
+export const method = runMethod({
   id: 'activation-max',
   title: 'Activation maximisation',
   family: 'reconstruction',
@@ -10,6 +9,5 @@ export const method: RunMethod = {
   output: 'image',
   summary: 'Erhan 2009 / Simonyan 2013: gradient ascent on the input for a target, with Lp and TV priors and optional Fourier/colour/jitter aids.',
   params: AM_PARAMS,
-  // The engine validated params against the schema and filled every default (parseParams) before a method runs.
-  run: (ctx, p) => activationMax(ctx, p as AmParams),
-};
+  run: activationMax,
+});

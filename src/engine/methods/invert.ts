@@ -1,8 +1,7 @@
-import type { RunMethod } from './types';
-import { invert, INVERT_PARAMS, type InvertParams } from '../reconstruct/invert';
+import { runMethod } from './types';
+import { invert, INVERT_PARAMS } from '../reconstruct/invert';
 
-export const method: RunMethod = {
-  kind: 'run',
+export const method = runMethod({
   id: 'invert',
   title: 'Representation inversion',
   family: 'reconstruction',
@@ -10,6 +9,5 @@ export const method: RunMethod = {
   output: 'image',
   summary: 'Mahendran & Vedaldi 2015: an image whose representation at a layer matches the input\'s, under Lp and TV priors; reports ‖Φ(x*) − Φ₀‖/‖Φ₀‖.',
   params: INVERT_PARAMS,
-  // The engine validated params against the schema and filled every default (parseParams) before a method runs.
-  run: (ctx, p) => invert(ctx, p as InvertParams),
-};
+  run: invert,
+});

@@ -1,8 +1,7 @@
-import type { RunMethod } from './types';
-import { patchReplace, PATCH_PARAMS, type PatchParams } from '../reconstruct/patch-replace';
+import { runMethod } from './types';
+import { patchReplace, PATCH_PARAMS } from '../reconstruct/patch-replace';
 
-export const method: RunMethod = {
-  kind: 'run',
+export const method = runMethod({
   id: 'patch-replace',
   title: 'Nearest-neighbour patch replacement',
   family: 'reconstruction',
@@ -10,6 +9,5 @@ export const method: RunMethod = {
   output: 'image',
   summary: 'Long, Zhang & Darrell 2014: each position\'s receptive-field patch replaced by the average of its k nearest database patches in feature space.',
   params: PATCH_PARAMS,
-  // The engine validated params against the schema and filled every default (parseParams) before a method runs.
-  run: (ctx, p) => patchReplace(ctx, p as PatchParams),
-};
+  run: patchReplace,
+});

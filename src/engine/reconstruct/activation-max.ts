@@ -6,7 +6,8 @@
  * decorrelated-colour parameterisation (param.ts), random affine jitter/scale/rotate (transforms.ts). Several units
  * run as one batch (`units`): item i maximises unit units[i] of the target tensor.
  */
-import type { ExplainResult, ParamSpec, TargetSpec, TensorData } from '../../protocol/types';
+import type { ExplainResult, TargetSpec, TensorData } from '../../protocol/types';
+import { boolean, choice, integer, number, text, type ParamsOf } from '../methods/params';
 import type { MethodRunContext } from '../methods/run-context';
 import { invalidParams, paramError } from '../errors';
 import { pixelBounds } from '../preprocess';
@@ -17,44 +18,40 @@ import { Rng } from './rng';
 import { perItemDot, resolveFor, Runner } from './session';
 import { applyAffine, applyAffineAdjoint, defaultTransforms, randomAffine, type Affine } from './transforms';
 
-export const REG_PARAMS: ParamSpec[] = [
-  { name: 'lp-weight', label: 'Lp weight λα', kind: 'number', default: 0, min: 0, help: 'weight of the α-norm prior (per pixel)' },
-  { name: 'lp-alpha', label: 'α', kind: 'number', default: 2, min: 1, max: 10, help: 'exponent of the α-norm (2: L2; Mahendran & Vedaldi use 6)' },
-  { name: 'tv-weight', label: 'TV weight λTV', kind: 'number', default: 0, min: 0, help: 'weight of the total-variation prior (per pixel)' },
-  { name: 'tv-beta', label: 'β', kind: 'number', default: 2, min: 1, max: 4, help: 'exponent of total variation (1: edges kept; 2: smooth)' },
-];
+/** The regulariser parameters, with the defaults activation maximisation uses (inversion overrides them). */
+export function regParams(d: { lpWeight: number; lpAlpha: number; tvWeight: number; tvBeta: number }) {
+  return [
+    number('lp-weight', 'Lp weight λα', { default: d.lpWeight, min: 0, help: 'weight of the α-norm prior (per pixel)' }),
+    number('lp-alpha', 'α', { default: d.lpAlpha, min: 1, max: 10, help: 'exponent of the α-norm (2: L2; Mahendran & Vedaldi use 6)' }),
+    number('tv-weight', 'TV weight λTV', { default: d.tvWeight, min: 0, help: 'weight of the total-variation prior (per pixel)' }),
+    number('tv-beta', 'β', { default: d.tvBeta, min: 1, max: 4, help: 'exponent of total variation (1: edges kept; 2: smooth)' }),
+  ] as const;
+}
 
-export const OPT_PARAMS: ParamSpec[] = [
-  { name: 'steps', label: 'Steps', kind: 'integer', default: 256, min: 1, max: 100000 },
-  { name: 'lr', label: 'Learning rate', kind: 'number', default: 0.05, min: 0, log: true },
-  { name: 'optimizer', label: 'Optimiser', kind: 'choice', default: 'adam', choices: ['adam', 'sgd'], help: 'Adam or SGD with momentum 0.9' },
-  { name: 'seed', label: 'Seed', kind: 'integer', default: 0, min: 0 },
-  { name: 'every', label: 'Preview every', kind: 'integer', default: 16, min: 1, help: 'stream the current image every N steps' },
-];
+/** The optimiser parameters, with the given step count and learning rate as defaults. */
+export function optParams(d: { steps: number; lr: number }) {
+  return [
+    integer('steps', 'Steps', { default: d.steps, min: 1, max: 100000 }),
+    number('lr', 'Learning rate', { default: d.lr, min: 0, log: true }),
+    choice('optimizer', 'Optimiser', ['adam', 'sgd'], { default: 'adam', help: 'Adam or SGD with momentum 0.9' }),
+    integer('seed', 'Seed', { default: 0, min: 0 }),
+    integer('every', 'Preview every', { default: 16, min: 1, help: 'stream the current image every N steps' }),
+  ] as const;
+}
 
-export const AM_PARAMS: ParamSpec[] = [
-  ...OPT_PARAMS,
-  ...REG_PARAMS,
-  { name: 'fourier', label: 'Fourier (1/f)', kind: 'boolean', default: false, help: 'optimise a 1/f-scaled spectrum instead of pixels' },
-  { name: 'decorrelate', label: 'Decorrelated colour', kind: 'boolean', default: false, help: 'ImageNet colour decorrelation + sigmoid to the pixel range' },
-  { name: 'transforms', label: 'Jitter/scale/rotate', kind: 'boolean', default: false, help: 'random jitter, scale 0.9–1.1, rotation ±10° each step' },
-  { name: 'units', label: 'Units', kind: 'text', default: '', help: 'several channels (or classes) in one batched run, e.g. 0-7 or 1,5,9: item i maximises unit i' },
-  { name: 'init', label: 'Start from', kind: 'choice', default: 'noise', choices: ['noise', 'input'], help: 'small noise around grey, or the given input (pixel parameterisation)' },
-];
+export const AM_PARAMS = [
+  ...optParams({ steps: 256, lr: 0.05 }),
+  ...regParams({ lpWeight: 0, lpAlpha: 2, tvWeight: 0, tvBeta: 2 }),
+  boolean('fourier', 'Fourier (1/f)', { default: false, help: 'optimise a 1/f-scaled spectrum instead of pixels' }),
+  boolean('decorrelate', 'Decorrelated colour', { default: false, help: 'ImageNet colour decorrelation + sigmoid to the pixel range' }),
+  boolean('transforms', 'Jitter/scale/rotate', { default: false, help: 'random jitter, scale 0.9–1.1, rotation ±10° each step' }),
+  text('units', 'Units', { default: '', help: 'several channels (or classes) in one batched run, e.g. 0-7 or 1,5,9: item i maximises unit i' }),
+  choice('init', 'Start from', ['noise', 'input'], { default: 'noise', help: 'small noise around grey, or the given input (pixel parameterisation)' }),
+] as const;
 
-/** Values of OPT_PARAMS, as the engine validated them. */
-export type OptParams = { readonly steps: number; readonly lr: number; readonly optimizer: 'adam' | 'sgd'; readonly seed: number; readonly every: number };
-
-/** Values of REG_PARAMS, as the engine validated them. */
-export type RegParams = { readonly 'lp-weight': number; readonly 'lp-alpha': number; readonly 'tv-weight': number; readonly 'tv-beta': number };
-
-export type AmParams = OptParams & RegParams & {
-  readonly fourier: boolean;
-  readonly decorrelate: boolean;
-  readonly transforms: boolean;
-  readonly units: string;
-  readonly init: 'noise' | 'input';
-};
+export type OptParams = ParamsOf<ReturnType<typeof optParams>>;
+export type RegParams = ParamsOf<ReturnType<typeof regParams>>;
+export type AmParams = ParamsOf<typeof AM_PARAMS>;
 
 export function regSettings(p: RegParams): RegSettings {
   return { lpWeight: p['lp-weight'], lpAlpha: p['lp-alpha'], tvWeight: p['tv-weight'], tvBeta: p['tv-beta'] };

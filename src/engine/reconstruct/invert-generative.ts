@@ -3,7 +3,8 @@
  * the input's features at the layer a decoder was trained for (inverter-train.ts), computed by ONNX Runtime, then
  * one decoder forward pass back to an image. Reports the pixel MSE against the input (model-input units).
  */
-import type { ExplainResult, ParamSpec, TensorData } from '../../protocol/types';
+import type { ExplainResult, TensorData } from '../../protocol/types';
+import { path, type ParamsOf } from '../methods/params';
 import type { MethodRunContext } from '../methods/run-context';
 import { cancelled, invalidParams } from '../errors';
 import { sha256File } from './file-hash';
@@ -12,12 +13,11 @@ import { float32, toNhwc } from './inverter-decoder';
 import { Runner } from './session';
 import { loadTf } from './tf';
 
-export const GENERATIVE_PARAMS: ParamSpec[] = [
-  { name: 'inverter', label: 'Trained inverter', kind: 'path', pathKind: 'folder', required: true, default: '', help: "folder written by 'featurevis train-inverter'" },
-];
+export const GENERATIVE_PARAMS = [
+  path('inverter', 'Trained inverter', { kind: 'folder', required: true, help: "folder written by 'featurevis train-inverter'" }),
+] as const;
 
-/** Values of GENERATIVE_PARAMS, as the engine validated them (`inverter` is required, so always given). */
-export type GenerativeParams = { readonly inverter: string };
+export type GenerativeParams = ParamsOf<typeof GENERATIVE_PARAMS>;
 
 /** Runs a trained decoder on features (NCHW, batch k, already computed by ORT) → images NCHW. */
 async function decode(dir: string, features: Float32Array, featureDims: number[]): Promise<Float32Array> {

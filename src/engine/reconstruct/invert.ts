@@ -6,7 +6,7 @@
  * it returns ∇½‖Φ − Φ₀‖² and Φ(x) together. Pixel parameterisation, clipped to the valid pixel box each step; the
  * learning rate drops ×0.1 at 70 % and again at 90 % of the steps (their schedule drops it twice).
  */
-import type { ExplainResult, ParamSpec } from '../../protocol/types';
+import type { ExplainResult } from '../../protocol/types';
 import type { MethodRunContext } from '../methods/run-context';
 import { invalidParams } from '../errors';
 import { pixelBounds } from '../preprocess';
@@ -16,17 +16,16 @@ import { regularize } from './regularizers';
 import { Rng } from './rng';
 import { Runner } from './session';
 import { perItemSquaredNorm } from '../batch-math';
-import { OPT_PARAMS, REG_PARAMS, regSettings, type OptParams, type RegParams } from './activation-max';
+import { optParams, regParams, regSettings } from './activation-max';
+import { layer, type ParamsOf } from '../methods/params';
 
-const defaults: Record<string, number | string> = { steps: 200, lr: 0.05, 'lp-weight': 1e-4, 'lp-alpha': 6, 'tv-weight': 1e-3, 'tv-beta': 2 };
+export const INVERT_PARAMS = [
+  layer('layer', 'Layer', { required: true, help: 'the tensor Φ whose value to match' }),
+  ...optParams({ steps: 200, lr: 0.05 }),
+  ...regParams({ lpWeight: 1e-4, lpAlpha: 6, tvWeight: 1e-3, tvBeta: 2 }),
+] as const;
 
-export const INVERT_PARAMS: ParamSpec[] = [
-  { name: 'layer', label: 'Layer', kind: 'layer', required: true, help: 'the tensor Φ whose value to match' },
-  ...[...OPT_PARAMS, ...REG_PARAMS].map((p) => (p.name in defaults ? ({ ...p, default: defaults[p.name] } as ParamSpec) : p)),
-];
-
-/** Values of INVERT_PARAMS, as the engine validated them (`layer` is required, so always given). */
-export type InvertParams = OptParams & RegParams & { readonly layer: string };
+export type InvertParams = ParamsOf<typeof INVERT_PARAMS>;
 
 /** Learning rate lr0, then ×0.1 from 70 % and ×0.01 from 90 % of the steps. */
 function schedule(lr0: number, steps: number): (step: number) => number {

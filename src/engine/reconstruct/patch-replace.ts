@@ -14,7 +14,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ExplainResult, ParamSpec } from '../../protocol/types';
+import type { ExplainResult } from '../../protocol/types';
+import { integer, layer, path as pathParam, type ParamsOf } from '../methods/params';
 import type { MethodRunContext } from '../methods/run-context';
 import { cancelled, invalidInput, invalidParams } from '../errors';
 import { loadImageFile } from '../preprocess';
@@ -22,24 +23,17 @@ import { receptiveField, type Geometry } from './receptive-field';
 import { Rng } from './rng';
 import { Runner } from './session';
 
-export const PATCH_PARAMS: ParamSpec[] = [
-  { name: 'layer', label: 'Layer', kind: 'layer', required: true, help: 'the feature map whose positions are matched' },
-  { name: 'database', label: 'Image folder', kind: 'path', pathKind: 'folder', required: true, default: '', help: 'folder of images for the patch database' },
-  { name: 'k', label: 'Neighbours k', kind: 'integer', default: 1, min: 1, max: 100 },
-  { name: 'max-patches', label: 'Database size cap', kind: 'integer', default: 50000, min: 1, help: 'most (feature, patch) entries kept (reservoir sample)' },
-  { name: 'cache-dir', label: 'Cache folder', kind: 'path', pathKind: 'folder', default: '', help: 'where databases are cached (default: <tmp>/featurevis-cache)' },
-  { name: 'seed', label: 'Seed', kind: 'integer', default: 0, min: 0 },
-];
+export const PATCH_PARAMS = [
+  layer('layer', 'Layer', { required: true, help: 'the feature map whose positions are matched' }),
+  pathParam('database', 'Image folder', { kind: 'folder', required: true, help: 'folder of images for the patch database' }),
+  integer('k', 'Neighbours k', { default: 1, min: 1, max: 100 }),
+  integer('max-patches', 'Database size cap', { default: 50000, min: 1, help: 'most (feature, patch) entries kept (reservoir sample)' }),
+  pathParam('cache-dir', 'Cache folder', { kind: 'folder', help: 'where databases are cached (default: <tmp>/featurevis-cache)' }),
+  integer('seed', 'Seed', { default: 0, min: 0 }),
+] as const;
 
-/** Values of PATCH_PARAMS, as the engine validated them (`layer` and `database` are required, so always given; '' for no cache-dir). */
-export type PatchParams = {
-  readonly layer: string;
-  readonly database: string;
-  readonly k: number;
-  readonly 'max-patches': number;
-  readonly 'cache-dir': string;
-  readonly seed: number;
-};
+/** '' for cache-dir means the default cache folder. */
+export type PatchParams = ParamsOf<typeof PATCH_PARAMS>;
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
 

@@ -3,11 +3,13 @@
  * the tensor (per spatial axis) sees input pixels [offset + p·jump, offset + p·jump + size). Composition per layer
  * (kernel k, stride s, dilation d, leading pad b): offset' = offset − b·jump, jump' = jump·s, size' = size + (k−1)·d·jump.
  * Merges (Add, Mul, Concat, …) keep the widest input; ops without a local geometry (global pooling, Resize, MatMul)
- * give the whole image.
+ * give the whole image. Which op is which is the op's trait, declared in its rule file (OpTraits.field).
  */
 import type { Graph } from '../ir/graph';
 import { getInts } from '../ir/graph';
 import { nodesBetween } from '../backward/backward';
+import { defaultRegistry } from '../backward/registry';
+import type { OpTraits } from '../backward/types';
 
 export interface Geometry {
   offset: [number, number];
@@ -16,8 +18,12 @@ export interface Geometry {
   global: boolean;
 }
 
-const WINDOW = new Set(['Conv', 'MaxPool', 'AveragePool', 'LpPool']);
-const GLOBAL = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'Resize', 'Upsample', 'MatMul', 'Gemm', 'Flatten', 'Reshape', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'ConvTranspose', 'Transpose']);
+/** Ops without a backward rule (which declares OpTraits.field) that forward-only methods still meet. */
+const RULELESS: Record<string, OpTraits['field']> = { Upsample: 'global', LpPool: 'window' };
+
+function fieldOf(op: string, domain: string): OpTraits['field'] {
+  return domain === '' ? defaultRegistry.get(op)?.traits?.field ?? RULELESS[op] : undefined;
+}
 
 export function receptiveField(g: Graph, input: string, tensor: string, inputHW: [number, number]): Geometry {
   const geo = new Map<string, Geometry>();
@@ -29,8 +35,9 @@ export function receptiveField(g: Graph, input: string, tensor: string, inputHW:
     if (ins.length === 0) continue;
     let out: Geometry;
     const widest = ins.reduce((a, b) => (b.global || (!a.global && b.size[0] * b.size[1] > a.size[0] * a.size[1]) ? b : a));
-    if (widest.global || GLOBAL.has(n.op)) out = whole;
-    else if (WINDOW.has(n.op)) {
+    const field = fieldOf(n.op, n.domain);
+    if (widest.global || field === 'global') out = whole;
+    else if (field === 'window') {
       let k = getInts(n, 'kernel_shape');
       if (!k && n.op === 'Conv') k = g.initializers.get(n.inputs[1])?.dims.slice(2);
       const s = getInts(n, 'strides') ?? [1, 1];
@@ -45,7 +52,7 @@ export function receptiveField(g: Graph, input: string, tensor: string, inputHW:
           out.size[a] = widest.size[a] + (k[a] - 1) * d[a] * widest.jump[a];
         }
       }
-    } else if (n.op === 'Pad') {
+    } else if (field === 'pad') {
       const t = n.inputs[1] ? g.initializers.get(n.inputs[1]) : undefined;
       const pads = t ? Array.from(t.values() as ArrayLike<number | bigint>, Number) : getInts(n, 'pads');
       if (!pads || pads.length !== 8) out = whole;
