@@ -44,7 +44,7 @@ export function parseFill(text: string): FillSpec {
     }
     case 'random':
     case 'mean':
-      if (arg !== undefined) throw invalidParams(`fill '${raw}': ${kind} takes no argument (the random fill's seed is --seed)`);
+      if (arg !== undefined) throw invalidParams(`fill '${raw}': ${kind} takes no argument (the random fill's seed is the seed parameter)`);
       return { kind };
     case 'blur': {
       if (arg === undefined) return { kind: 'blur', sigma: DEFAULT_BLUR_SIGMA };
