@@ -71,10 +71,12 @@ class Visualize implements View {
       case 'runError': this.onError(m); break;
       case 'setTarget': this.setTarget(m.target); break;
       case 'notice': { const n = document.getElementById('notice'); if (n) n.textContent = ` — ${m.message}`; break; }
-      case 'pathChosen':
+      case 'pathChosen': {
         (this.paths[m.method] ??= {})[m.param] = m.path;
-        if (m.method === this.store.state.method) this.renderControls();
+        // A chosen path is a parameter change: re-run as an edit does.
+        if (m.method === this.store.state.method) { this.renderControls(); this.schedule(); }
         break;
+      }
       default: break;
     }
   }
@@ -207,6 +209,8 @@ class Visualize implements View {
       this.lastMain = shown;
       this.paint(mainCanvas, shown);
       status.classList.toggle('busy', !final);
+      status.classList.remove('failed');
+      this.failedStyle.dispose();
       status.textContent = info;
       this.renders++;
       mainCanvas.dataset.renders = String(this.renders);

@@ -259,6 +259,49 @@ test('the model grid shows the same image under each workspace model', async () 
   await wv.locator('#model-grid').uncheck();
 });
 
+test('a path parameter is chosen with the host\'s folder dialog, never typed; a missing one is named by its label', async () => {
+  const db = path.join(root, 'ws', 'patchdb');
+  fs.mkdirSync(db, { recursive: true });
+  fs.copyFileSync(path.join(repo, 'assets/samples/chelsea.png'), path.join(db, 'chelsea.png'));
+  const canvas = wv.locator('#heatmap'), status = wv.locator('#status');
+  await wv.locator('#method').selectOption('patch-replace');
+  const database = wv.locator('#param-database');
+  await database.waitFor();
+  assert.equal(await wv.locator('input#param-database').count(), 0, 'no text box for a path');
+  assert.match(await database.innerText(), /no folder chosen/);
+  // A 7 × 7 feature map: few positions (and patches) from the one database image, so the search is quick.
+  await wv.locator('#param-layer').selectOption(await wv.locator('#param-layer option', { hasText: /×7×7\]/ }).first().getAttribute('value'));
+  await waitFor(async () => /Image folder is required/.test(await status.innerText()), 'the missing folder named by its control\'s label', 60000, 100);
+  // Patches here span the whole image (224² × 3 values): a small database cap keeps the allocation small.
+  await wv.locator('#param-max-patches').fill('64');
+  await wv.locator('#param-max-patches').dispatchEvent('change');
+  await waitFor(async () => /Image folder is required/.test(await status.innerText()), 'still no folder', 60000, 100);
+  lap(`missing path: ${await status.innerText()}`);
+  const before = await canvasStats(canvas);
+  await wv.locator('#pick-database').click();
+  const input = page.locator('.quick-input-widget input[type="text"]');
+  await input.waitFor();
+  // VS Code's own (simple) dialog fills in its start folder first; typing before that would be overwritten.
+  await waitFor(async () => (await input.inputValue()).length > 0, 'the dialog\'s start folder', 10000, 100);
+  await page.waitForTimeout(300);
+  await input.fill(`${db}/`);
+  // Once it shows the typed folder, its OK button (the openLabel) accepts it.
+  const ok = page.locator('.quick-input-widget .monaco-button', { hasText: 'Choose' });
+  await waitFor(async () => {
+    if (!(await input.isVisible())) return true;
+    if ((await input.inputValue()) !== `${db}/`) await input.fill(`${db}/`);
+    await page.waitForTimeout(300);
+    if (await ok.isVisible()) await ok.click().catch(() => {});
+    return false;
+  }, 'the folder dialog accepted', 20000, 200);
+  await waitFor(async () => (await database.innerText()).includes('patchdb'), 'the chosen folder shown in the panel', 20000, 100);
+  await waitFor(async () => (await canvasStats(canvas)).renders > before.renders && (await canvas.getAttribute('data-method')) === 'patch-replace', 'the patch-replacement image', 120000, 100);
+  assert.ok((await canvasStats(canvas)).std > 3, 'the reconstruction is not uniform');
+  lap(`path chosen by the host: ${await database.innerText()}; status: ${await status.innerText()}`);
+  await shot('path-parameter');
+  await wv.locator('#method').selectOption('lrp-epsilon');
+});
+
 test('opening a .onnx shows the model editor with its layers', async () => {
   await runFromPalette('View: Close All Editors');
   const folder = page.locator('.explorer-folders-view .monaco-list-row[aria-label="models"]');
