@@ -2,13 +2,14 @@
 // onnxruntime-node external) and webview (dist/webview/main.js + main.css from webview-ui/index.ts). `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import { rmSync } from 'node:fs';
+import { discoverPlugin } from './esbuild-discover.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 const common = { bundle: true, sourcemap: production ? false : 'linked', minify: production, logLevel: 'info' };
 const builds = [
   { ...common, entryPoints: ['src/host/extension.ts'], outfile: 'dist/extension.js', platform: 'node', target: 'node20', format: 'cjs', external: ['vscode', 'onnxruntime-node'] },
-  { ...common, entryPoints: ['src/engine-process/main.ts'], outfile: 'dist/engine-process.js', platform: 'node', target: 'node20', format: 'cjs', external: ['onnxruntime-node'] },
+  { ...common, entryPoints: ['src/engine-process/main.ts'], outfile: 'dist/engine-process.js', platform: 'node', target: 'node20', format: 'cjs', external: ['onnxruntime-node'], plugins: [discoverPlugin] },
   // index.ts acquires the VS Code API and starts main.ts; the bundle keeps the name main.js/main.css.
   { ...common, entryPoints: { main: 'webview-ui/index.ts' }, outdir: 'dist/webview', platform: 'browser', target: 'chrome114', format: 'iife' },
 ];
