@@ -222,3 +222,27 @@ test('patch-replace: k = 1 at the first layer rebuilds a database image exactly;
     fs.rmSync(folder, { recursive: true, force: true });
   }
 });
+
+test('patch-replace at a deep layer with the default database cap allocates for the positions there are, not for the cap', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const { defaultModelPath } = await import('../../src/engine/engine');
+  const { loadImageFile } = await import('../../src/engine/preprocess');
+  const images = path.join(FIXTURES, 'reconstruct', 'images');
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-patch-'));
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-db-'));
+  for (const f of fs.readdirSync(images).slice(0, 2)) fs.copyFileSync(path.join(images, f), path.join(folder, f));
+  try {
+    const model = engine.open(defaultModelPath());
+    const layers = await engine.layers(model);
+    // The last feature map: its receptive field is the whole image, so a patch is 3×224×224 (50 000 of them: 30 GB).
+    const deep = [...layers].reverse().find((l) => l.shape.length === 4 && l.shape[2] > 1)!;
+    const input = loadImageFile(path.join(folder, fs.readdirSync(folder)[0]), model.preprocessing());
+    const r = await engine.explain({ model, input, method: 'patch-replace', target: { kind: 'class', index: 0 }, params: { layer: deep.tensor, database: folder, 'cache-dir': cacheDir } });
+    assert.deepEqual(r.relevance.dims, input.dims);
+    assert.ok(r.relevance.data.every(Number.isFinite));
+  } finally {
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+});

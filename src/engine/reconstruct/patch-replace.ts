@@ -36,6 +36,8 @@ export const PATCH_PARAMS = [
 export type PatchParams = ParamsOf<typeof PATCH_PARAMS>;
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
+/** Memory for one patch database (features + patches, float32). */
+const DB_BUDGET_BYTES = 2 ** 30;
 
 export interface PatchDb {
   channels: number;
@@ -94,13 +96,18 @@ export async function buildDatabase(ctx: MethodRunContext, opts: { layer: string
 
   const [ph, pw] = geometry.size.map((s, i) => Math.min(s, i === 0 ? H : W)) as [number, number];
   const psize = c * ph * pw;
-  const cap = opts.maxPatches;
+  // Never more slots than positions the folder has, nor more than the memory budget holds (a deep layer's patch
+  // is most of the image: 50 000 of them would need gigabytes).
+  const budgetCap = Math.max(1, Math.floor(DB_BUDGET_BYTES / (4 * (psize + fc))));
+  const cap = Math.min(opts.maxPatches, files.length * fh * fw, budgetCap);
+  const budgetNote = cap === budgetCap && budgetCap < Math.min(opts.maxPatches, files.length * fh * fw)
+    ? [`database capped at ${cap} patches of ${c}×${ph}×${pw} (${DB_BUDGET_BYTES / 2 ** 30} GiB budget)`] : [];
   const features = new Float32Array(cap * fc);
   const patches = new Float32Array(cap * psize);
   const rng = new Rng(opts.seed);
   let seen = 0;
   let count = 0;
-  const readNotes: string[] = [];
+  const readNotes: string[] = [...budgetNote];
   const t0 = performance.now();
   for (let f = 0; f < files.length; f++) {
     if (ctx.token.isCancellationRequested) throw cancelled();
