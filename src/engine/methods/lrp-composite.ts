@@ -2,9 +2,8 @@
  * The ε-plus style composite (Montavon et al.; zennit's EpsilonPlus/EpsilonAlpha2Beta1): zB at the input layer,
  * z⁺ or αβ for the other convolutions, ε for dense layers, pooling and sums.
  */
-import type { LinearRule } from '../backward/types';
 import { backwardPlan } from '../plans/backward';
-import { ALPHA_PARAM, BETA_PARAM, EPS_PARAM, HIGH_PARAM, LOW_PARAM } from './presets';
+import { ALPHA_PARAM, BETA_PARAM, composite, EPS_PARAM, HIGH_PARAM, LOW_PARAM } from './presets';
 import { compiledMethod } from './types';
 
 export const method = compiledMethod({
@@ -14,14 +13,5 @@ export const method = compiledMethod({
   output: 'input',
   summary: 'zB at the input layer, z⁺ (α=1, β=0) or αβ for convolutions, ε for dense layers.',
   params: [EPS_PARAM, ALPHA_PARAM, BETA_PARAM, LOW_PARAM, HIGH_PARAM],
-  plan: (p) => backwardPlan({
-    rulesFor: (node, facts) => {
-      let linear: LinearRule = 'epsilon';
-      if (facts.firstLinear) linear = 'zb';
-      else if (node.op === 'Conv') linear = 'alphabeta';
-      return { activation: 'pass', linear };
-    },
-    lrp: true,
-    betaIsZero: p.beta === 0,
-  }),
+  plan: (p) => backwardPlan({ rulesFor: composite('alphabeta'), lrp: true, betaIsZero: p.beta === 0 }),
 });

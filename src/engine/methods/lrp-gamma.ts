@@ -3,10 +3,9 @@
  * CNNs: zB at the input layer, γ for the convolutions, ε for the dense layers (zennit's EpsilonGammaBox).
  * γ and ε are live: dragging their sliders never recompiles.
  */
-import type { LinearRule } from '../backward/types';
 import { backwardPlan } from '../plans/backward';
 import { number } from './params';
-import { EPS_PARAM, HIGH_PARAM, LOW_PARAM, uniform } from './presets';
+import { composite, EPS_PARAM, HIGH_PARAM, LOW_PARAM, uniform } from './presets';
 import { compiledMethod } from './types';
 
 const GAMMA_PARAM = number('gamma', 'γ', {
@@ -31,15 +30,7 @@ const lrpCompositeGamma = compiledMethod({
   output: 'input',
   summary: 'Montavon et al. 2019\'s recommendation for CNNs: zB at the input layer, γ for convolutions, ε for dense layers.',
   params: [GAMMA_PARAM, EPS_PARAM, LOW_PARAM, HIGH_PARAM],
-  plan: () => backwardPlan({
-    rulesFor: (node, facts) => {
-      let linear: LinearRule = 'epsilon';
-      if (facts.firstLinear) linear = 'zb';
-      else if (node.op === 'Conv') linear = 'gamma';
-      return { activation: 'pass', linear };
-    },
-    lrp: true,
-  }),
+  plan: () => backwardPlan({ rulesFor: composite('gamma'), lrp: true }),
 });
 
 export const methods = [lrpGamma, lrpCompositeGamma];

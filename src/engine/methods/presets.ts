@@ -1,6 +1,6 @@
 /** Rule presets: a method of the deconvolution family is a choice of ReLU rule and linear rule per layer. */
 import type { ActivationRule, LinearRule, NodeRules } from '../backward/types';
-import { backwardPlan } from '../plans/backward';
+import { backwardPlan, type RulesFor } from '../plans/backward';
 import { number, optionalNumber, type Param } from './params';
 import { compiledMethod, type CompiledMethod } from './types';
 
@@ -25,6 +25,11 @@ export const HIGH_PARAM = optionalNumber('high', 'zB high', {
 
 export function uniform(activation: ActivationRule, linear: LinearRule) {
   return (): NodeRules => ({ activation, linear });
+}
+
+/** The composites of Montavon et al.: zB at the input layer, `conv` for the other convolutions, ε elsewhere. */
+export function composite(conv: LinearRule): RulesFor {
+  return (node, facts) => ({ activation: 'pass', linear: facts.firstLinear ? 'zb' : node.op === 'Conv' ? conv : 'epsilon' });
 }
 
 /** A method whose every layer uses the same pair of rules. */
