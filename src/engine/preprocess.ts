@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { TensorData } from '../protocol/types';
 import { decodeImage, type RgbaImage } from './image/decode';
 import { resizeFloat } from './image/resize';
+import type { InputFrame } from '../protocol/render';
 import { invalidInput } from './errors';
 import { parseLayout, type Layout } from './layout';
 
@@ -137,6 +138,22 @@ export function imageToTensor(img: RgbaImage, p: Preprocessing): TensorData {
     }
   }
   return { data, dims: last ? [1, outH, outW, c] : [1, c, outH, outW] };
+}
+
+/**
+ * Where the model's input lies in an original image of width × height (pixels): the whole image when stretched,
+ * the centre crop for shorter-side resizing (the same arithmetic as imageToTensor).
+ */
+export function inputFrame(p: Preprocessing, width: number, height: number): InputFrame {
+  if (p.resize.mode !== 'shorter-side') return { width, height, x0: 0, y0: 0, x1: width, y1: height };
+  const [outH, outW] = p.size;
+  const s = p.resize.size / Math.min(width, height);
+  const rw = Math.max(outW, Math.round(width * s));
+  const rh = Math.max(outH, Math.round(height * s));
+  const top = Math.floor((rh - outH) / 2);
+  const left = Math.floor((rw - outW) / 2);
+  const [sx, sy] = [width / rw, height / rh];
+  return { width, height, x0: left * sx, y0: top * sy, x1: (left + outW) * sx, y1: (top + outH) * sy };
 }
 
 /** One batch item of a model input (in the model's layout) back to RGBA pixels (for overlays and reconstructions). */
