@@ -62,8 +62,12 @@ export function clipThreshold(values: Float32Array, clip: ClipSpec): number {
   if (abs.length === 0) return 1;
   const keep = Math.min(100, Math.max(0, 100 - clip.percent)) / 100;
   let t: number;
-  if (clip.by === 'percentile') t = abs[Math.min(abs.length - 1, Math.max(0, Math.ceil(keep * abs.length) - 1))];
-  else {
+  if (clip.by === 'percentile') {
+    // numpy's default percentile: linear interpolation between the two nearest ranks.
+    const pos = keep * (abs.length - 1);
+    const lo = Math.floor(pos);
+    t = abs[lo] + (pos - lo) * ((abs[Math.min(lo + 1, abs.length - 1)]) - abs[lo]);
+  } else {
     let total = 0;
     for (const x of abs) total += x;
     let cum = 0;
@@ -78,11 +82,15 @@ export function clipThreshold(values: Float32Array, clip: ClipSpec): number {
 
 export interface Normalised { data: Float32Array; width: number; height: number; threshold: number }
 
-/** sign → clip → values in [−1, 1] (in [0, 1] for positive / absolute, [−1, 0] for negative); NaN stays NaN. */
+/**
+ * sign → clip → values in [−1, 1] for `all`, else magnitudes in [0, 1] (a negative map is divided by −threshold,
+ * as Captum's _normalize_attr does); NaN stays NaN.
+ */
 export function normalise(plane: Plane, sign: DisplaySign, clip: ClipSpec, fixed?: number): Normalised {
   const signed = applySign(plane.data, sign);
   const threshold = fixed !== undefined && fixed > 0 ? fixed : clipThreshold(signed, clip);
-  const data = Float32Array.from(signed, (x) => Math.max(-1, Math.min(1, x / threshold)));
+  const divisor = sign === 'negative' ? -threshold : threshold;
+  const data = Float32Array.from(signed, (x) => Math.max(-1, Math.min(1, x / divisor)) + 0); // + 0: no −0
   return { data, width: plane.width, height: plane.height, threshold };
 }
 
