@@ -103,28 +103,29 @@ export interface InputFrame { width: number; height: number; x0: number; y0: num
  */
 export function toFrame(p: Plane, f: InputFrame): Plane {
   const out = new Float32Array(f.width * f.height).fill(Number.NaN);
-  const sx = p.width / (f.x1 - f.x0);
-  const sy = p.height / (f.y1 - f.y0);
+  const xs = Array.from({ length: f.width }, (_, x) => taps(x, f.x0, f.x1, p.width));
   for (let y = 0; y < f.height; y++) {
-    const yc = y + 0.5;
-    if (yc < f.y0 || yc > f.y1) continue;
-    const fy = Math.max(0, Math.min(p.height - 1, (yc - f.y0) * sy - 0.5));
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(p.height - 1, y0 + 1);
-    const wy = fy - y0;
+    const ty = taps(y, f.y0, f.y1, p.height);
+    if (!ty) continue;
+    const [r0, r1] = [ty.i0 * p.width, ty.i1 * p.width];
     for (let x = 0; x < f.width; x++) {
-      const xc = x + 0.5;
-      if (xc < f.x0 || xc > f.x1) continue;
-      const fx = Math.max(0, Math.min(p.width - 1, (xc - f.x0) * sx - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(p.width - 1, x0 + 1);
-      const wx = fx - x0;
-      const a = p.data[y0 * p.width + x0] * (1 - wx) + p.data[y0 * p.width + x1] * wx;
-      const b = p.data[y1 * p.width + x0] * (1 - wx) + p.data[y1 * p.width + x1] * wx;
-      out[y * f.width + x] = a * (1 - wy) + b * wy;
+      const tx = xs[x];
+      if (!tx) continue;
+      const a = p.data[r0 + tx.i0] * (1 - tx.w) + p.data[r0 + tx.i1] * tx.w;
+      const b = p.data[r1 + tx.i0] * (1 - tx.w) + p.data[r1 + tx.i1] * tx.w;
+      out[y * f.width + x] = a * (1 - ty.w) + b * ty.w;
     }
   }
   return { width: f.width, height: f.height, data: out };
+}
+
+/** The two source samples (and the weight of the second) for output pixel i of an axis whose input spans [lo, hi]. */
+function taps(i: number, lo: number, hi: number, n: number): { i0: number; i1: number; w: number } | undefined {
+  const c = i + 0.5;
+  if (c < lo || c > hi) return undefined;
+  const f = Math.max(0, Math.min(n - 1, ((c - lo) * n) / (hi - lo) - 0.5));
+  const i0 = Math.floor(f);
+  return { i0, i1: Math.min(n - 1, i0 + 1), w: f - i0 };
 }
 
 /** The colour map a sign reads best in: diverging for both signs, sequential for one. */
