@@ -1,11 +1,11 @@
-/** Inputs and outputs of the CLI: images or .npy in, .npy or PNG overlays out, written atomically. */
+/** Inputs and outputs of the CLI: images or .npy in, .npy or PNG maps out, written atomically. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TensorData } from '../protocol/types';
-import { colorize, blend, reduceChannels, robustScale, type ColorMapName, type Reduction } from '../protocol/display';
+import { DEFAULT_CLIP, renderRelevance, type DisplayOptions, type InputFrame } from '../protocol/render';
 import { encodeNpy, readNpy } from '../engine/npy';
-import { loadImageFile, tensorToRgba, type Preprocessing } from '../engine/preprocess';
-import { encodePng } from '../engine/image/decode';
+import { inputFrame, loadImageFile, tensorToRgba, type Preprocessing } from '../engine/preprocess';
+import { decodeImage, encodePng, type RgbaImage } from '../engine/image/decode';
 import { invalidParams } from '../engine/errors';
 import { channelsFirstDims, relevanceForDisplay } from '../engine/layout';
 import type { LoadedModel } from '../engine/model';
@@ -33,35 +33,59 @@ export function writeAtomic(file: string, bytes: Uint8Array): void {
 }
 
 export function checkOutPath(file: string): void {
-  if (!/\.(npy|png)$/i.test(file)) throw invalidParams(`--out must end in .npy (raw float32) or .png (overlay), got '${file}'`);
+  if (!/\.(npy|png)$/i.test(file)) throw invalidParams(`--out must end in .npy (raw float32) or .png (an image), got '${file}'`);
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir)) throw invalidParams(`the output folder ${dir} does not exist`);
 }
 
-export interface RenderOptions {
-  reduction: Reduction;
-  colorMap: ColorMapName;
-  opacity: number;
+/** An item's original photo and where the model's input lies in it (explain PNGs are drawn at this size). */
+export interface Photo {
+  rgba: RgbaImage;
+  frame: InputFrame;
 }
 
-/** A PNG of the explanation over the input image, batch items side by side (NHWC relevance is transposed for it). */
-export function renderOverlay(input: TensorData, rel: TensorData, p: Preprocessing, opts: RenderOptions): Buffer {
-  const [n, , h, w] = channelsFirstDims(input.dims, p.layout);
-  const relevance = relevanceForDisplay(rel, input.dims, p.layout);
-  const canvas = new Uint8Array(n * w * h * 4);
-  for (let b = 0; b < n; b++) {
-    const base = tensorToRgba(input, p, b);
-    const map = reduceChannels(relevance, relevance.dims[1] === 1 ? 'sum' : opts.reduction, b);
-    const cmap = opts.colorMap;
-    const colored = colorize(map.data, robustScale(map.data), cmap);
-    const mixed = blend(base.data, colored, opts.opacity);
-    for (let y = 0; y < h; y++) canvas.set(mixed.subarray(y * w * 4, (y + 1) * w * 4), (y * n * w + b * w) * 4);
+/** The photos behind an image input (decoded again at their own size); none for a .npy input. */
+export function loadPhotos(spec: string, p: Preprocessing): Photo[] | undefined {
+  const files = spec.split(',').filter(Boolean);
+  if (files.length === 1 && files[0].toLowerCase().endsWith('.npy')) return undefined;
+  return files.map((f) => {
+    const rgba = decodeImage(fs.readFileSync(f), path.basename(f));
+    return { rgba, frame: inputFrame(p, rgba.width, rgba.height) };
+  });
+}
+
+/** The look of an overlay when the caller gives only some fields (the pre-pipeline defaults: a signed blend). */
+const OVERLAY: DisplayOptions = { mode: 'blend', sign: 'all', clip: DEFAULT_CLIP, reduction: 'sum', opacity: 0.6, outlineTop: 20 };
+
+/**
+ * A PNG of the explanation through the display pipeline, batch items side by side (top-aligned; a shorter item
+ * leaves the rest of its column transparent). With photos, each item is drawn at its photo's resolution (the
+ * cropped-away border hatched); without (a .npy input), at the model's input size over the input itself.
+ */
+export function renderOverlay(input: TensorData, rel: TensorData, p: Preprocessing, opts: Partial<DisplayOptions>, photos?: Photo[]): Buffer {
+  if (input.dims.length !== 4) {
+    throw invalidParams(`--out .png needs an image input (N, C, H, W); this input is [${input.dims.join(', ')}]: write .npy instead`);
   }
-  return encodePng(n * w, h, canvas);
+  const [n] = channelsFirstDims(input.dims, p.layout);
+  const relevance = relevanceForDisplay(rel, input.dims, p.layout);
+  const display = { ...OVERLAY, ...opts };
+  const items = Array.from({ length: n }, (_, b) => {
+    const photo = photos?.[b];
+    return renderRelevance(relevance, display, photo?.rgba ?? tensorToRgba(input, p, b), photo?.frame, b);
+  });
+  const width = items.reduce((a, r) => a + r.width, 0);
+  const height = Math.max(...items.map((r) => r.height));
+  const canvas = new Uint8Array(width * height * 4);
+  let x0 = 0;
+  for (const r of items) {
+    for (let y = 0; y < r.height; y++) canvas.set(r.data.subarray(y * r.width * 4, (y + 1) * r.width * 4), (y * width + x0) * 4);
+    x0 += r.width;
+  }
+  return encodePng(width, height, canvas);
 }
 
 /** `.npy` keeps the relevance as the engine returns it, in the model's input layout (NHWC for Keras models). */
-export function writeResult(out: string, input: TensorData, relevance: TensorData, p: Preprocessing, opts: RenderOptions): void {
+export function writeResult(out: string, input: TensorData, relevance: TensorData, p: Preprocessing, display: DisplayOptions, photos?: Photo[]): void {
   if (out.toLowerCase().endsWith('.npy')) writeAtomic(out, encodeNpy(relevance));
-  else writeAtomic(out, renderOverlay(input, relevance, p, opts));
+  else writeAtomic(out, renderOverlay(input, relevance, p, display, photos));
 }

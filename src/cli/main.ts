@@ -1,31 +1,37 @@
 #!/usr/bin/env node
 /**
  * `featurevis`: the headless CLI over the same engine the extension runs in its background process.
- * Subcommands: layers, methods, predict, explain, demo (see `featurevis help`).
+ * Subcommands: layers, methods, predict, explain, figure, check, reconstruct, train-inverter, demo (see `featurevis help`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Engine, methodParams } from '../engine/engine';
 import { FeatureVisError, invalidParams } from '../engine/errors';
-import { parseTarget } from '../engine/targets';
 import { parseRegion } from '../engine/dense-targets';
-import { readNpy } from '../engine/npy';
-import type { ParamSpec, ParamValues, TargetSpec } from '../protocol/types';
-import { REDUCTIONS, COLOR_MAPS, type ColorMapName, type Reduction } from '../protocol/display';
+import { defaultDisplay } from '../protocol/render';
 import { parseArgs, num, required, str, type Args } from './args';
-import { checkOutPath, loadInput, writeResult } from './io';
-import type { LoadedModel } from '../engine/model';
+import { checkOutPath, loadInput, loadPhotos, writeResult } from './io';
+import { DISPLAY_FLAGS, DISPLAY_HELP, displayFromFlags } from './display-flags';
+import { paramsFromFlags, targetFrom } from './method-flags';
 import { reconstruct } from './reconstruct';
+
+export { paramsFromFlags } from './method-flags';
 
 const HELP = `featurevis — explain CNN decisions (ONNX models; default: embedded EfficientNet-Lite0 ImageNet classifier)
 
-  featurevis demo [--out-dir DIR]                 explain the bundled cat photo with guided backprop and LRP
+  featurevis demo [--out-dir DIR]                 the comparison figure (figure.png, figure.svg) of two bundled
+                                                  photos × gradient, guided backprop, LRP, Grad-CAM, occlusion
   featurevis layers [MODEL]                       tensors with shapes and op types
   featurevis methods                              methods and their parameters
   featurevis predict [--model M] --input I [--top 5]
   featurevis explain [--model M] --input I --method NAME [--target T] [--region Y0,X0,Y1,X1] [--layer TENSOR]
-                     [--eps E] [--alpha A --beta B] [--<param> V ...] --out out.npy|out.png
-                     [--reduce sum|abs-sum|max-abs] [--colormap signed|heat|gray] [--repeat N]
+                     [--eps E] [--alpha A --beta B] [--<param> V ...] --out out.npy|out.png [--repeat N]
+                     ${DISPLAY_HELP}
+  featurevis figure --inputs a.png,b.png --methods gradient,guided-backprop,lrp-epsilon,cam,occlusion
+                     [--models m1.onnx,m2.onnx] [--target T] [--shared-scale] [--cell-width PX] [display flags]
+                     [--<param> V ...] --out fig.png|fig.svg
+                     rows: images (with the predicted class); columns: methods, or each model under each method;
+                     every map with its colour bar (--shared-scale: one scale per method, its bar at the foot)
   featurevis check [--model M] [--input I] [--methods a,b] [--directions N] [--json]
                      compare every compiled method's backward pass with finite differences of the model;
                      names the op and node of any disagreement (exit code 3 when one is found)
@@ -42,7 +48,11 @@ const HELP = `featurevis — explain CNN decisions (ONNX models; default: embedd
   input layout (NCHW, or NHWC for channels-last Keras/TensorFlow models).
   Targets: class:K, class:LABEL, unit:TENSOR:C, unit:TENSOR:C:Y:X, or a weights .npy shaped like an output tensor.
   Default target: each item's top class. --out .npy writes raw float32 relevance (input-shaped methods in the
-  model's input layout); .png an overlay.
+  model's input layout); .png the map at the original image's size (the border the model's crop leaves out is
+  hatched), in the method's default display: --display heatmap (the map alone), blend (over the photo), masked,
+  alpha, outline (the top --outline-top % region), rgb (guided backprop's per-channel image), bw (magnitude);
+  --sign all|positive|negative|absolute; values beyond --clip-mass P (the top P % of the total |relevance|, as
+  Captum's outlier_perc; default 2) or --clip-percentile P (the top P % of pixels) saturate.
   Spatial outputs (segmentation (N,K,H,W), depth, heatmaps): class:K sums class K's logits over the pixels where
   the model predicts K (default: every pixel's predicted class); predict lists the classes present with their
   share of pixels. --region y0,x0,y1,x1 (input pixels, exclusive ends) restricts a class or unit:T:C target to a
@@ -51,7 +61,7 @@ const HELP = `featurevis — explain CNN decisions (ONNX models; default: embedd
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const args = parseArgs(rest, new Set(['json']));
+  const args = parseArgs(rest, new Set(['json', 'shared-scale']));
   const threads = num(args, 'threads') ?? (process.env.FEATUREVIS_THREADS ? Number(process.env.FEATUREVIS_THREADS) : undefined);
   const engine = new Engine({ threads });
   try {
@@ -106,59 +116,31 @@ export const COMMANDS: Record<string, Command> = {
   },
   reconstruct: async (engine, args) => reconstruct(engine, args),
   'train-inverter': async (engine, args) => (await import('./train-inverter')).trainInverterCommand(engine, args),
+  figure: async (engine, args) => (await import('./figure')).figureCommand(engine, args),
   demo: async (engine, args) => {
+    const { buildFigure, writeFigure } = await import('./figure');
     const outDir = str(args, 'out-dir') ?? 'featurevis-demo';
     fs.mkdirSync(outDir, { recursive: true });
-    const sample = path.join(path.dirname(modelDir(engine)), 'samples', 'chelsea.png');
-    const model = engine.open();
-    const input = loadInput(sample, model);
-    const [top] = await engine.predict(model, input, 3);
-    console.log(`${model.name} on ${path.basename(sample)}: ${top.map((p) => `${p.label} ${(100 * p.probability).toFixed(1)}%`).join(', ')}`);
-    for (const method of ['guided-backprop', 'lrp-composite', 'lrp-epsilon', 'grad-cam']) {
-      const r = await engine.explain({ model, input, method });
-      const out = path.join(outDir, `chelsea-${method}.png`);
-      writeResult(out, input, r.relevance, model.preprocessing(), { reduction: 'sum', colorMap: method.startsWith('grad') ? 'heat' : 'signed', opacity: 0.6 });
-      console.log(`  ${method.padEnd(16)} ${r.timings.runMs.toFixed(0).padStart(5)} ms  → ${out}`);
-    }
+    const samples = path.join(path.dirname(modelDir(engine)), 'samples');
+    const inputs = DEMO_SAMPLES.map((f) => path.join(samples, f)).join(',');
+    console.log(`${engine.open().name}: ${DEMO_METHODS.join(', ')} on ${DEMO_SAMPLES.join(', ')}`);
+    const t0 = performance.now();
+    const fig = await buildFigure(engine, parseArgs(['--inputs', inputs, '--methods', DEMO_METHODS.join(',')]), (line) => console.log(`  ${line}`));
+    const outs = ['figure.png', 'figure.svg'].map((f) => path.join(outDir, f));
+    for (const out of outs) writeFigure(fig, out);
+    console.log(`${fig.width}×${fig.height} figure in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${outs.join(', ')}`);
   },
 };
+
+/** The demo figure: two bundled photos, one method of each family (the paper's Fig. 3). */
+const DEMO_SAMPLES = ['chelsea.png', 'coffee.png'];
+const DEMO_METHODS = ['gradient', 'guided-backprop', 'lrp-composite', 'grad-cam', 'occlusion'];
 
 function modelDir(engine: Engine): string {
   return path.dirname(engine.open().path);
 }
 
-/** Turns `--name value` flags into method parameters using the method's declared schema. */
-export function paramsFromFlags(schema: ParamSpec[], args: Args): ParamValues {
-  const out: ParamValues = {};
-  for (const p of schema) {
-    const raw = args.flags.get(p.name);
-    if (raw === undefined) continue;
-    if (p.kind === 'boolean') out[p.name] = raw === true || raw === 'true';
-    else if (raw === true) throw invalidParams(`--${p.name} needs a value`);
-    else if (p.kind === 'pair' || p.kind === 'color') {
-      const parts = raw.split(',').map(Number);
-      if (parts.some((v) => !Number.isFinite(v))) throw invalidParams(`--${p.name} must be numbers separated by commas, got '${raw}'`);
-      out[p.name] = p.kind === 'pair' && parts.length === 1 ? [parts[0], parts[0]] : parts;
-    } else if (p.kind === 'number' || p.kind === 'integer') {
-      const v = Number(raw);
-      if (!Number.isFinite(v)) throw invalidParams(`--${p.name} must be a number, got '${raw}'`);
-      out[p.name] = v;
-    } else out[p.name] = raw;
-  }
-  return out;
-}
-
-const GLOBAL_FLAGS = new Set(['model', 'input', 'method', 'target', 'region', 'out', 'repeat', 'reduce', 'colormap', 'opacity', 'threads', 'json']);
-
-function targetFrom(args: Args, model: LoadedModel): TargetSpec | undefined {
-  const t = str(args, 'target');
-  if (!t) return undefined;
-  if (t.toLowerCase().endsWith('.npy')) {
-    const [tensor, file] = t.includes('=') ? t.split('=') : [model.model.graph.outputs[0].name, t];
-    return { kind: 'weights', tensor, weights: readNpy(file) };
-  }
-  return parseTarget(t, model.labels);
-}
+const GLOBAL_FLAGS = new Set(['model', 'input', 'method', 'target', 'region', 'out', 'repeat', 'threads', 'json', ...DISPLAY_FLAGS]);
 
 async function explain(engine: Engine, args: Args): Promise<void> {
   const methodId = required(args, 'method', `one of: ${engine.methods().map((m) => m.id).join(', ')}`);
@@ -170,10 +152,7 @@ async function explain(engine: Engine, args: Args): Promise<void> {
   }
   const out = required(args, 'out', 'out.npy for raw float32 or out.png for an overlay');
   checkOutPath(out);
-  const reduction = (str(args, 'reduce') ?? 'sum') as Reduction;
-  if (!REDUCTIONS.includes(reduction)) throw invalidParams(`--reduce must be one of ${REDUCTIONS.join(', ')}`);
-  const colorMap = (str(args, 'colormap') ?? 'signed') as ColorMapName;
-  if (!COLOR_MAPS.includes(colorMap)) throw invalidParams(`--colormap must be one of ${COLOR_MAPS.join(', ')}`);
+  const display = displayFromFlags(args, defaultDisplay(engine.methods().find((m) => m.id === methodId)!));
   const model = engine.open(str(args, 'model'));
   const input = loadInput(required(args, 'input', 'an image or .npy'), model);
   const target = targetFrom(args, model);
@@ -194,7 +173,8 @@ async function explain(engine: Engine, args: Args): Promise<void> {
     }
   });
   if (progressShown) process.stderr.write('\n');
-  writeResult(out, input, result.relevance, model.preprocessing(), { reduction, colorMap, opacity: Number(str(args, 'opacity') ?? 0.6) });
+  const photos = out.toLowerCase().endsWith('.png') ? loadPhotos(inputSpec, model.preprocessing()) : undefined;
+  writeResult(out, input, result.relevance, model.preprocessing(), display, photos);
   console.log(`${methodId}: ${result.extras?.target ?? result.targetTensor}, target value ${result.targetValue.map((v) => v.toPrecision(5)).join(', ')} → ${out}`);
   if (repeat > 0) {
     const forward: number[] = [];

@@ -46,3 +46,16 @@ export function resizeFloat(src: Float32Array, w: number, h: number, c: number, 
   if (outH !== h) img = resampleAxis(img, outW, h, c, outH, false);
   return img;
 }
+
+/** An RGBA image resampled (antialiased when shrinking), opaque. */
+export function resizeRgba(img: { width: number; height: number; data: Uint8Array | Uint8ClampedArray }, outW: number, outH: number): { width: number; height: number; data: Uint8Array } {
+  const rgb = new Float32Array(img.width * img.height * 3);
+  for (let i = 0; i < img.width * img.height; i++) for (let k = 0; k < 3; k++) rgb[3 * i + k] = img.data[4 * i + k];
+  const r = resizeFloat(rgb, img.width, img.height, 3, outW, outH);
+  const data = new Uint8Array(outW * outH * 4);
+  for (let i = 0; i < outW * outH; i++) {
+    for (let k = 0; k < 3; k++) data[4 * i + k] = Math.max(0, Math.min(255, Math.round(r[3 * i + k])));
+    data[4 * i + 3] = 255;
+  }
+  return { width: outW, height: outH, data };
+}
