@@ -7,12 +7,17 @@ import { Engine } from '../engine/engine';
 import { checkModel } from '../engine/check/check';
 import { normals } from '../engine/check/finite-diff';
 import { FeatureVisError, invalidInput } from '../engine/errors';
-import { imageToTensor, loadImageFile, tensorToRgba } from '../engine/preprocess';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { imageToTensor, inputFrame } from '../engine/preprocess';
+import { decodeImage, type RgbaImage } from '../engine/image/decode';
+import { resizeFloat } from '../engine/image/resize';
 import { relevanceForDisplay } from '../engine/layout';
 import { DataType } from '../engine/ir/tensor';
 import type { SessionSettings } from '../engine/model';
 import { RpcConnection, type Message, type Transport } from '../protocol/rpc';
-import { Requests, type ModelRef } from '../protocol/messages';
+import { PREVIEW_MAX_SIDE, Requests, type LoadedImage, type ModelRef } from '../protocol/messages';
+import type { InputFrame } from '../protocol/render';
 import type { TensorData } from '../protocol/types';
 
 const startedMs = Date.now();
@@ -42,15 +47,18 @@ export function serveEngine(transport: Transport, settings: SessionSettings = {}
     if (w.dataType !== DataType.FLOAT || w.dims.length !== 4) throw new FeatureVisError('InvalidParams', `the first Conv's weights are not a float32 4-D tensor`);
     return { tensor: conv.outputs[0], node: conv.name, weights: { data: Float32Array.from(w.values() as Float32Array), dims: [...w.dims] } };
   });
-  connection.onRequest(Requests.loadImage, (p) => {
+  connection.onRequest(Requests.loadImage, (p): LoadedImage => {
     const model = open(p);
     const pre = model.preprocessing();
-    let input: TensorData;
-    if (typeof p.path === 'string') input = loadImageFile(p.path, pre);
-    else if (p.rgba && p.rgba.data instanceof Uint8Array && p.rgba.data.length === p.rgba.width * p.rgba.height * 4) input = imageToTensor(p.rgba, pre);
+    let img: RgbaImage;
+    if (typeof p.path === 'string') img = decodeImage(readImage(p.path), path.basename(p.path));
+    else if (p.rgba && p.rgba.data instanceof Uint8Array && p.rgba.data.length === p.rgba.width * p.rgba.height * 4) img = p.rgba;
     else throw invalidInput('image/load needs a path or RGBA pixels (width × height × 4 bytes)');
-    const rgba = tensorToRgba(input, pre);
-    return { input, preview: { width: rgba.width, height: rgba.height, data: rgba.data } };
+    const input = imageToTensor(img, pre);
+    // The panel shows the user's image, not the model's crop: the frame says where the input lies in it.
+    const preview = capped(img, PREVIEW_MAX_SIDE);
+    const frame = scaleFrame(inputFrame(pre, img.width, img.height), preview.width, preview.height);
+    return { input, preview, frame, inputSize: { width: pre.size[1], height: pre.size[0] } };
   });
   connection.onRequest(Requests.predict, async (p) => (await engine.predict(open(p), checkTensor(p.input, 'predict.input'), p.top ?? 5))[0]);
   connection.onRequest(Requests.denseMap, (p) => engine.denseMap(open(p), checkTensor(p.input, 'model/dense.input')));
@@ -79,6 +87,45 @@ export function serveEngine(transport: Transport, settings: SessionSettings = {}
     setImmediate(() => process.exit(70));
   });
   return { connection, engine };
+}
+
+function readImage(file: string): Uint8Array {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw invalidInput(`cannot read image ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/**
+ * The image with its longest side at most `max`, opaque: a k × k box average first (large photos never become one
+ * float copy of their full size), then the antialiased resize.
+ */
+export function capped(img: RgbaImage, max: number): { width: number; height: number; data: Uint8Array } {
+  const s = Math.min(1, max / Math.max(img.width, img.height));
+  const width = Math.max(1, Math.round(img.width * s)), height = Math.max(1, Math.round(img.height * s));
+  let data: Uint8Array;
+  if (s === 1) data = Uint8Array.from(img.data);
+  else {
+    const k = Math.max(1, Math.floor(1 / (2 * s)));
+    const bw = Math.floor(img.width / k), bh = Math.floor(img.height / k);
+    const box = new Float32Array(bw * bh * 4);
+    for (let y = 0; y < bh * k; y++) {
+      for (let x = 0; x < bw * k; x++) {
+        const o = (Math.floor(y / k) * bw + Math.floor(x / k)) * 4, i = (y * img.width + x) * 4;
+        for (let c = 0; c < 4; c++) box[o + c] += img.data[i + c] / (k * k);
+      }
+    }
+    data = Uint8Array.from(resizeFloat(box, bw, bh, 4, width, height), (v) => Math.min(255, Math.max(0, Math.round(v))));
+  }
+  for (let i = 3; i < data.length; i += 4) data[i] = 255;
+  return { width, height, data };
+}
+
+/** A frame of an image of f.width × f.height expressed in the same image resized to width × height. */
+export function scaleFrame(f: InputFrame, width: number, height: number): InputFrame {
+  const sx = width / f.width, sy = height / f.height;
+  return { width, height, x0: f.x0 * sx, y0: f.y0 * sy, x1: f.x1 * sx, y1: f.y1 * sy };
 }
 
 function main(): void {

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CancellationSource } from '../protocol/rpc';
-import { Requests, slotKey, toTargetSpec, type ChosenPaths, type HostMessage, type PanelState, type PanelTarget, type RgbaPixels, type WebviewMessage } from '../protocol/messages';
+import { Requests, slotKey, toTargetSpec, type ChosenPaths, type HostMessage, type LoadedImage, type PanelState, type PanelTarget, type RgbaPixels, type WebviewMessage } from '../protocol/messages';
 import type { MethodInfo, TensorData } from '../protocol/types';
 import { Disposable } from './disposable';
 import type { EngineClient } from './engineClient';
@@ -39,7 +39,8 @@ export class VisualizePanel extends Disposable {
   /** Keyed by slotKey(slot). */
   private readonly running = new Map<string, CancellationSource>();
   private readonly inputs = new Map<string, Promise<TensorData>>();
-  private readonly previews = new Map<string, Promise<RgbaPixels>>();
+  /** The original image as the panel shows it, and where each model's input lies in it. */
+  private readonly previews = new Map<string, Promise<Omit<LoadedImage, 'input'>>>();
   private rgba?: RgbaPixels;
   private decoded?: { resolve(p: RgbaPixels): void; reject(e: Error): void };
   private models: { path: string; name: string }[] = [];
@@ -94,7 +95,7 @@ export class VisualizePanel extends Disposable {
     const { engine } = this.ctx;
     this.models = await this.ctx.workspaceModels();
     const input = await this.inputFor(this.model);
-    const preview = await this.previewFor(this.model);
+    const { preview, frame, inputSize } = await this.previewFor(this.model);
     const [predictions, methods, summary, layers, mask] = await Promise.all([
       engine.request(Requests.predict, { model: this.model, input, top: 5 }),
       this.methods(),
@@ -108,6 +109,8 @@ export class VisualizePanel extends Disposable {
       modelName: summary.name,
       modelPath: this.model,
       preview,
+      frame,
+      inputSize,
       predictions,
       methods,
       unavailable: summary.unavailable,
@@ -122,7 +125,7 @@ export class VisualizePanel extends Disposable {
     return { type: 'init', view: 'visualize', state };
   }
 
-  private previewFor(model: string | undefined): Promise<RgbaPixels> {
+  private previewFor(model: string | undefined): Promise<Omit<LoadedImage, 'input'>> {
     return this.previews.get(model ?? '') ?? Promise.reject(new Error('no preview'));
   }
 
@@ -140,7 +143,7 @@ export class VisualizePanel extends Disposable {
         return this.ctx.engine.request(Requests.loadImage, { model, rgba });
       })();
       p = loaded.then((l) => l.input);
-      this.previews.set(key, loaded.then((l) => l.preview));
+      this.previews.set(key, loaded.then(({ preview, frame, inputSize }) => ({ preview, frame, inputSize })));
       this.inputs.set(key, p);
       p.catch(() => { this.inputs.delete(key); this.previews.delete(key); });
     }

@@ -3,6 +3,7 @@
  * messages exchanged with the webviews, with type guards for everything that comes from a webview (untrusted).
  * No imports outside src/protocol.
  */
+import type { InputFrame } from './render';
 import { request } from './rpc';
 import type { CheckReport, DenseMap, ExplainResult, LayerInfo, MethodInfo, ModelSummary, ParamValues, Prediction, Progress, Region, TargetSpec, TensorData } from './types';
 
@@ -11,7 +12,13 @@ import type { CheckReport, DenseMap, ExplainResult, LayerInfo, MethodInfo, Model
 export interface ModelRef { model?: string }
 export interface RgbaPixels { width: number; height: number; data: Uint8Array }
 export interface EngineInfo { pid: number; startedMs: number; node: string; executionProvider: string }
-export interface LoadedImage { input: TensorData; preview: RgbaPixels }
+/**
+ * `preview` is the original image (its longest side capped at PREVIEW_MAX_SIDE), `frame` the box the model's input
+ * covers in it (preview pixels), `inputSize` the model input's size (regions and masks are in its pixels).
+ */
+export interface LoadedImage { input: TensorData; preview: RgbaPixels; frame: InputFrame; inputSize: { width: number; height: number } }
+/** Memory bound for the panel's photo and maps (a 1024² map is 4 MB of RGBA per canvas). */
+export const PREVIEW_MAX_SIDE = 1024;
 export interface FirstLayerFilters { tensor: string; node: string; weights: TensorData }
 
 export const Requests = {
@@ -86,7 +93,10 @@ export interface PanelState {
   imageName: string;
   modelName: string;
   modelPath?: string;
+  /** The original image (capped at PREVIEW_MAX_SIDE); maps are resampled onto it through `frame`. */
   preview: RgbaPixels;
+  frame: InputFrame;
+  inputSize: { width: number; height: number };
   predictions: Prediction[];
   methods: MethodInfo[];
   unavailable: { method: string; reason: string }[];
