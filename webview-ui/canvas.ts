@@ -1,11 +1,13 @@
-/** Puts paint.ts's pixels on canvases (the only DOM part of painting). */
+/** Puts paint.ts's pixels on canvases (the DOM part of painting). */
 import type { RgbaPixels } from '../src/protocol/messages';
-import type { Painting, Rgba } from './paint';
+import type { Rgba } from './paint';
 
-const imageData = (p: Rgba | RgbaPixels): ImageData => new ImageData(new Uint8ClampedArray(p.data), p.width, p.height);
+type Pixels = Rgba | RgbaPixels | { width: number; height: number; data: Uint8Array | Uint8ClampedArray };
+
+const imageData = (p: Pixels): ImageData => new ImageData(new Uint8ClampedArray(p.data), p.width, p.height);
 
 /** A canvas holding `p` at its own resolution, to be drawn scaled onto another. */
-function offscreen(p: Rgba): HTMLCanvasElement {
+export function offscreen(p: Pixels): HTMLCanvasElement {
   const off = document.createElement('canvas');
   off.width = p.width;
   off.height = p.height;
@@ -13,24 +15,30 @@ function offscreen(p: Rgba): HTMLCanvasElement {
   return off;
 }
 
-/** Draws `p` scaled over what `canvas` shows, at `alpha`; `smooth` false keeps cells visible (nearest neighbour). */
-export function drawScaled(canvas: HTMLCanvasElement, p: Rgba, alpha = 1, smooth = true): void {
+/** Draws `p` into the canvas box (x, y, w, h) (the whole canvas by default), at `alpha`; `smooth` false keeps cells visible. */
+export function drawScaled(canvas: HTMLCanvasElement, p: Pixels, alpha = 1, smooth = true, box?: { x: number; y: number; w: number; h: number }): void {
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   ctx.save();
   ctx.globalAlpha = alpha;
   ctx.imageSmoothingEnabled = smooth;
-  ctx.drawImage(offscreen(p), 0, 0, canvas.width, canvas.height);
+  const b = box ?? { x: 0, y: 0, w: canvas.width, h: canvas.height };
+  ctx.drawImage(offscreen(p), b.x, b.y, b.w, b.h);
   ctx.restore();
 }
 
-export function drawPixels(canvas: HTMLCanvasElement, p: Rgba | RgbaPixels): void {
+export function drawPixels(canvas: HTMLCanvasElement, p: Pixels): void {
   canvas.getContext('2d', { willReadFrequently: true })!.putImageData(imageData(p), 0, 0);
 }
 
-/** Draws a result: a reconstruction scaled to the canvas, or a heatmap over the preview (the canvas has the preview's size). */
-export function drawPainting(canvas: HTMLCanvasElement, p: Painting, preview: RgbaPixels): void {
-  if (p.kind === 'image') return drawScaled(canvas, p.image);
-  if (p.blended) return drawPixels(canvas, p.blended);
-  drawPixels(canvas, preview);
-  drawScaled(canvas, p.colours, p.opacity);
+/** A box outline (white dashes over black, visible on any image); `lw` is the line width in canvas pixels. */
+export function drawBox(ctx: CanvasRenderingContext2D, r: { x: number; y: number; w: number; h: number }, lw: number): void {
+  ctx.save();
+  ctx.lineWidth = lw * 2;
+  ctx.strokeStyle = 'rgba(0,0,0,0.8)';
+  ctx.strokeRect(r.x, r.y, r.w, r.h);
+  ctx.lineWidth = lw;
+  ctx.setLineDash([4 * lw, 3 * lw]);
+  ctx.strokeStyle = '#fff';
+  ctx.strokeRect(r.x, r.y, r.w, r.h);
+  ctx.restore();
 }

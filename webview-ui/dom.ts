@@ -16,13 +16,6 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<s
   return el;
 }
 
-export function select(id: string, options: readonly string[], value: string, onChange: (v: string) => void): HTMLSelectElement {
-  const s = h('select', { id });
-  for (const o of options) s.append(h('option', { value: o, selected: o === value }, o));
-  s.addEventListener('change', () => onChange(s.value));
-  return s;
-}
-
 /** The error bar above the view. */
 export function showError(app: HTMLElement, message: string): void {
   let bar = document.getElementById('error');

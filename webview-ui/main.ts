@@ -18,6 +18,12 @@ export function start(api: VsCodeApi, app: HTMLElement): void {
   const send = (m: WebviewMessage, transfer?: Transferable[]) => api.postMessage(m, transfer);
   const ctx: ViewContext = { app, api, send, nextSeq: () => ++seq };
   let view: View | undefined;
+  // Anything the CSP blocks is logged and counted (the e2e test asserts none: the bundled components need no relaxation).
+  let blocked = 0;
+  document.addEventListener('securitypolicyviolation', (e) => {
+    document.body.dataset.cspViolations = String(++blocked);
+    send({ type: 'log', message: `CSP blocked ${e.violatedDirective}: ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})` });
+  });
   window.addEventListener('message', (ev: MessageEvent) => {
     const m = ev.data as HostMessage;
     if (!m || typeof m !== 'object') return;

@@ -3,6 +3,7 @@ import type { HostMessage } from '../src/protocol/messages';
 import type { CheckReport } from '../src/protocol/types';
 import type { View, ViewContext } from './api';
 import { h } from './dom';
+import { vsButton } from './elements';
 
 type Init = Extract<HostMessage, { type: 'init'; view: 'onnx' }>;
 
@@ -16,8 +17,9 @@ export function onnxView(ctx: ViewContext, { summary, layers, methods }: Init): 
   const hist = Object.entries(summary.opHistogram).sort((a, b) => b[1] - a[1]);
   app.append(
     h('h2', {}, summary.name),
-    h('button', { id: 'visualize-sample', onclick: () => ctx.send({ type: 'visualizeSample' }) }, 'Visualize a sample image'),
-    h('button', { id: 'check-model', title: 'compare the compiled backward passes with finite differences of this model', onclick: () => { report.textContent = 'Checking…'; ctx.send({ type: 'runCheck' }); } }, 'Check gradients'),
+    h('div', { className: 'row' },
+      vsButton('visualize-sample', 'Visualize a sample image', () => ctx.send({ type: 'visualizeSample' })),
+      vsButton('check-model', 'Check gradients', () => { report.textContent = 'Checking…'; ctx.send({ type: 'runCheck' }); }, 'compare the compiled backward passes with finite differences of this model', true)),
     report,
     h('table', { className: 'kv' },
       ...[['File', summary.path], ['Producer', summary.producer || '—'], ['Opset', String(summary.opset)],

@@ -1,53 +1,62 @@
 /**
- * The pixels the webviews draw, computed without the DOM (unit-tested in node): heatmaps (channel reduction,
- * robust scale, colour map, blend over the preview), reconstructions, first-layer filters and class masks.
- * canvas.ts puts them on canvases.
+ * The pixels the webviews draw, computed without the DOM (unit-tested in node): relevance maps through the one
+ * display pipeline (protocol/render.ts: mode, sign, clip, resampled onto the photo), hover values, the grids'
+ * shared scale, reconstructions, first-layer filters and class masks. canvas.ts puts them on canvases.
  */
-import { blend, colorize, COLOR_MAPS, reduceChannels, robustScale, type ColorMapName, type Reduction } from '../src/protocol/display';
+import { formatValue } from '../src/protocol/colorbar';
+import { COLOR_MAPS, type ColorMapName, type Reduction } from '../src/protocol/display';
 import type { RgbaPixels } from '../src/protocol/messages';
+import { applySign, relevancePlane, renderRelevance, sharedThreshold, toFrame, type ClipSpec, type DisplayOptions, type DisplaySign, type InputFrame, type Plane, type Rendered } from '../src/protocol/render';
 import type { DenseMap, MethodInfo, TensorData } from '../src/protocol/types';
 
 export type ColorMapChoice = 'auto' | ColorMapName;
-/** The colour-map menu: 'auto' and the maps of protocol/display.ts. */
+/** The colour-map menu: 'auto' (the sign's own map) and the maps of protocol/display.ts. */
 export const COLOR_MAP_CHOICES: readonly ColorMapChoice[] = ['auto', ...COLOR_MAPS];
 
 export interface Rgba { width: number; height: number; data: Uint8ClampedArray }
 
-export interface PaintSettings { reduction: Reduction; cmap: ColorMapChoice; opacity: number }
-
 export type Painting =
-  /** A reconstruction: drawn scaled to the canvas, no overlay. */
+  /** A reconstruction at the model's input size: drawn into the input's box on the photo. */
   | { kind: 'image'; image: Rgba }
-  /**
-   * A heatmap over the preview. `blended` is set when the map has the preview's size; otherwise the canvas draws
-   * the preview and `colours` scaled over it at `opacity`.
-   */
-  | { kind: 'heatmap'; cmap: ColorMapName; scale: number; colours: Rgba; blended?: Rgba; opacity: number };
+  /** A relevance map at the photo's size, with its scale for the colour bar. */
+  | { kind: 'map'; image: Rendered; options: DisplayOptions };
 
-/** (N, C, H, W) → item 0's (H, W) map; one-channel maps are summed whatever `reduction` says; other shapes are taken as the preview's size. */
-export function reduceForDisplay(rel: TensorData, reduction: Reduction, preview: { width: number; height: number }): { data: Float32Array; height: number; width: number } {
-  if (rel.dims.length !== 4) return { data: rel.data, height: preview.height, width: preview.width };
-  return reduceChannels(rel, rel.dims[1] === 1 ? 'sum' : reduction);
-}
-
-/** 'auto': heat for one-signed data (maps, |·| reductions, non-negative values), signed otherwise. */
-export function pickColorMap(choice: ColorMapChoice, output: MethodInfo['output'], reduction: Reduction, data: Float32Array): ColorMapName {
-  if (choice !== 'auto') return choice;
-  let min = Infinity;
-  for (const v of data) if (v < min) min = v;
-  return output === 'map' || reduction !== 'sum' || min >= 0 ? 'heat' : 'signed';
-}
-
-/** What a result looks like: one scale per map (the 99.5th percentile of |value|). */
-export function paintResult(rel: TensorData, output: MethodInfo['output'], s: PaintSettings, preview: RgbaPixels): Painting {
+/** One result as the panel shows it: reconstructions as images, everything else through renderRelevance. */
+export function paintResult(rel: TensorData, output: MethodInfo['output'], o: DisplayOptions, photo: RgbaPixels, frame: InputFrame): Painting {
   if (output === 'image' && rel.dims.length === 4) return { kind: 'image', image: reconstructionPixels(rel) };
-  const reduced = reduceForDisplay(rel, s.reduction, preview);
-  const cmap = pickColorMap(s.cmap, output, s.reduction, reduced.data);
-  const scale = robustScale(reduced.data);
-  const colours: Rgba = { width: reduced.width, height: reduced.height, data: colorize(reduced.data, scale, cmap) };
-  const sameSize = reduced.width === preview.width && reduced.height === preview.height;
-  const blended = sameSize ? { width: preview.width, height: preview.height, data: blend(preview.data, colours.data, s.opacity) } : undefined;
-  return { kind: 'heatmap', cmap, scale, colours, blended, opacity: s.opacity };
+  return { kind: 'map', image: renderRelevance(rel, o, photo, frame), options: o };
+}
+
+/** The reduced map resampled onto the photo, before sign and normalisation: what hovering reads. */
+export function valuePlane(rel: TensorData, reduction: Reduction, frame: InputFrame): Plane {
+  const p = relevancePlane(rel, reduction);
+  return rel.dims.length === 4 ? toFrame(p, frame) : p;
+}
+
+/** The hover line for photo pixel (x, y): the map's value there (a plane of another size is scaled) and the input's colour. */
+export function readout(plane: Plane | undefined, photo: RgbaPixels, x: number, y: number): string {
+  const i = y * photo.width + x;
+  const rgb = `input (${photo.data[4 * i]}, ${photo.data[4 * i + 1]}, ${photo.data[4 * i + 2]})`;
+  if (!plane) return `${rgb} at ${x}, ${y}`;
+  const v = plane.data[Math.floor((y * plane.height) / photo.height) * plane.width + Math.floor((x * plane.width) / photo.width)];
+  return `${Number.isNaN(v) ? 'outside the model\'s input (cropped)' : `relevance ${formatValue(v)}`} · ${rgb} at ${x}, ${y}`;
+}
+
+/**
+ * One saturation value for a grid (the paper's comparisons): each map keeps its own sign, then the clip runs
+ * over all their values together.
+ */
+export function gridThreshold(cells: readonly { plane: Plane; sign: DisplaySign }[], clip: ClipSpec): number {
+  return sharedThreshold(cells.map((c) => ({ ...c.plane, data: applySign(c.plane.data, c.sign) })), 'all', clip);
+}
+
+/** What the colour bar under a map shows: its colours, its value range and what they mean. */
+export function colorbarFor(image: Rendered, o: DisplayOptions, shared: boolean): { colorMap: Rendered['colorMap']; range: [number, number]; caption: string } {
+  const what = { all: 'relevance', positive: 'positive relevance', negative: 'negative relevance', absolute: '|relevance|' }[o.sign];
+  const scale = shared ? 'one scale for the grid' : o.clip.by === 'mass' ? `clipped at ${o.clip.percent} % of the mass` : `clipped at the ${100 - o.clip.percent}th percentile`;
+  if (o.mode === 'masked' || o.mode === 'alpha') return { colorMap: 'gray', range: image.range, caption: `photo shown in proportion to ${what} · ${scale}` };
+  if (o.mode === 'outline') return { colorMap: 'gray', range: image.range, caption: `outline: the top ${o.outlineTop} % of pixels by ${what}` };
+  return { colorMap: image.colorMap, range: image.range, caption: `${o.mode === 'rgb' ? 'per-channel relevance' : what} · ${scale}` };
 }
 
 /** Item 0 of an (N, C, H, W) image: min–max normalised over all its values; fewer than 3 channels show channel 0 as grey. */

@@ -1,26 +1,27 @@
 /**
- * The Visualize panel's DOM: heatmap and status, display settings, predictions and target, method and its
- * controls, comparison grids. Inputs only write to the store; visualize.ts reacts to the changes.
+ * The Visualize panel's DOM: the photo and its map side by side (colour bar, hover value), status, display
+ * controls, predictions and target, method and its controls, comparison grids. Inputs only write to the store;
+ * visualize.ts reacts to the changes.
  */
-import { REDUCTIONS, type Reduction } from '../src/protocol/display';
 import type { PanelState, PanelTarget } from '../src/protocol/messages';
-import { h, select } from './dom';
+import { h } from './dom';
+import { vsButton, vsCheckbox, vsSelect, vsTextfield, type Checkbox } from './elements';
+import { MapView } from './map-view';
 import type { DenseView } from './mask';
-import { attachBoxDrag } from './mask';
-import { COLOR_MAP_CHOICES, type ColorMapChoice } from './paint';
 import type { Store } from './store';
 import type { Saved } from './visualize-state';
 
 export interface Layout {
-  mainCanvas: HTMLCanvasElement;
+  main: MapView;
   status: HTMLElement;
+  /** The current method's display controls. */
+  display: HTMLElement;
   /** The current method's summary and parameter controls. */
   controls: HTMLElement;
   grid: HTMLElement;
   targetLabel: HTMLElement;
-  opacityLabel: HTMLElement;
-  gridToggle: HTMLInputElement;
-  modelToggle: HTMLInputElement;
+  gridToggle: Checkbox;
+  modelToggle: Checkbox;
 }
 
 export interface LayoutActions {
@@ -28,75 +29,77 @@ export interface LayoutActions {
   exportPng(): void;
 }
 
+/** Click or Enter / Space: list items that act as buttons stay keyboard-operable. */
+function activate(el: HTMLElement, run: () => void): HTMLElement {
+  el.tabIndex = 0;
+  el.setAttribute('role', 'button');
+  el.addEventListener('click', run);
+  el.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); run(); } });
+  return el;
+}
+
 export function renderLayout(app: HTMLElement, s: PanelState, store: Store<Saved>, dense: DenseView | undefined, act: LayoutActions): Layout {
   const saved = store.state;
   const unavailable = new Map(s.unavailable.map((u) => [u.method, u.reason]));
   app.className = 'visualize';
   app.textContent = '';
-  const mainCanvas = h('canvas', { id: 'heatmap', className: 'heatmap', width: s.preview.width, height: s.preview.height, title: 'heatmap over the input as the model sees it' });
-  if (dense) attachBoxDrag(mainCanvas, (r) => dense.setRegion(r));
-  const status = h('div', { id: 'status', className: 'status' }, 'running…');
+  const main = new MapView({
+    photo: s.preview, frame: s.frame, withPhoto: true, decorate: dense ? (ctx, lw) => dense.decorate(ctx, lw) : undefined,
+    ids: { map: 'heatmap', photo: 'photo', readout: 'readout', colorbar: 'colorbar' },
+  });
+  const status = h('div', { id: 'status', className: 'status', role: 'status' }, 'running…');
   const controls = h('div', { id: 'params', className: 'params' });
+  const display = h('div', { className: 'display' });
   const targetLabel = h('span', { id: 'target' });
   const grid = h('div', { id: 'grid', className: 'grid' });
 
-  const opacity = h('input', { type: 'range', id: 'opacity', min: '0', max: '1', step: '0.05', value: String(saved.opacity) });
-  const opacityLabel = h('span', { className: 'value' }, saved.opacity.toFixed(2));
-  opacity.addEventListener('input', () => store.set({ opacity: Number(opacity.value) }));
-  const cmap = select('colormap', COLOR_MAP_CHOICES, saved.cmap, (v) => store.set({ cmap: v as ColorMapChoice }));
-  const reduction = select('reduction', REDUCTIONS, saved.reduction, (v) => store.set({ reduction: v as Reduction }));
-  const methodSelect = h('select', { id: 'method' });
-  for (const m of s.methods) {
+  const methodSelect = vsSelect('method', 'Method', s.methods.map((m) => {
     const why = unavailable.get(m.id);
-    methodSelect.append(h('option', { value: m.id, disabled: !!why, title: why ?? m.summary, selected: m.id === saved.method }, `${m.title}${why ? ' (unavailable)' : ''}`));
-  }
-  methodSelect.addEventListener('change', () => store.set({ method: methodSelect.value }));
+    return { value: m.id, label: `${m.title}${why ? ' (unavailable)' : ''}`, disabled: !!why, description: why ?? m.summary };
+  }), saved.method, (v) => store.set({ method: v }));
 
-  const preds = h('ol', { id: 'predictions', className: 'predictions' });
-  preds.append(h('li', { className: 'pred top', onclick: () => act.setTarget({ kind: 'top' }) }, h('span', { className: 'label' }, s.mask ? "each pixel's predicted class" : 'top class (what the model predicts)')));
+  const preds = h('ol', { id: 'predictions', className: 'predictions', 'aria-label': 'Predictions: choose the class to explain' });
+  preds.append(activate(h('li', { className: 'pred top' }, h('span', { className: 'label' }, s.mask ? "each pixel's predicted class" : 'top class (what the model predicts)')), () => act.setTarget({ kind: 'top' })));
   for (const p of s.predictions) {
     // Spatial outputs list the classes present with their share of pixels.
     const share = p.fraction ?? p.probability;
     const pct = `${(share * 100).toFixed(1)}%${p.fraction !== undefined ? ' of pixels' : ''}`;
-    preds.append(h('li', { className: 'pred', 'data-index': p.index, title: `class ${p.index} · ${p.fraction !== undefined ? 'mean ' : ''}logit ${p.logit.toFixed(2)} — click to explain this class`, onclick: () => act.setTarget({ kind: 'class', index: p.index }) },
-      h('span', { className: 'bar', style: `width:${Math.max(1, share * 100)}%` }),
-      h('span', { className: 'label' }, dense?.swatch(p.index), p.label ?? `class ${p.index}`), h('span', { className: 'prob' }, pct)));
+    const bar = h('span', { className: 'bar' });
+    bar.style.width = `${Math.max(1, share * 100)}%`;
+    preds.append(activate(h('li', { className: 'pred', 'data-index': p.index, title: `class ${p.index} · ${p.fraction !== undefined ? 'mean ' : ''}logit ${p.logit.toFixed(2)} — click to explain this class` },
+      bar, h('span', { className: 'label' }, dense?.swatch(p.index), p.label ?? `class ${p.index}`), h('span', { className: 'prob' }, pct)), () => act.setTarget({ kind: 'class', index: p.index })));
   }
-  const classInput = h('input', { type: 'number', id: 'class-index', min: '0', placeholder: 'class #', title: 'explain any class by index (failure analysis: why not the true class?)' });
-  classInput.addEventListener('change', () => { const v = Number(classInput.value); if (Number.isInteger(v) && v >= 0) act.setTarget({ kind: 'class', index: v }); });
+  const classInput = vsTextfield('class-index', 'Explain class number', '', (v) => { const n = Number(v); if (v !== '' && Number.isInteger(n) && n >= 0) act.setTarget({ kind: 'class', index: n }); }, { type: 'number', placeholder: 'class #' });
+  classInput.title = 'explain any class by index (failure analysis: why not the true class?)';
 
   // The two grids exclude each other.
-  const gridToggle = h('input', { type: 'checkbox', id: 'method-grid', checked: saved.gridOn });
-  gridToggle.addEventListener('change', () => store.set({ gridOn: gridToggle.checked, modelGridOn: gridToggle.checked ? false : store.state.modelGridOn }));
-  const gridMethods = h('div', { className: 'grid-methods' });
+  const gridToggle = vsCheckbox('method-grid', 'Method grid', saved.gridOn, (on) => store.set({ gridOn: on, modelGridOn: on ? false : store.state.modelGridOn }));
+  const gridMethods = h('div', { className: 'grid-methods', role: 'group', 'aria-label': 'Methods in the grid' });
   for (const m of s.methods) {
     if (unavailable.has(m.id) || m.output === 'image') continue;
-    const cb = h('input', { type: 'checkbox', value: m.id, checked: saved.gridMethods.includes(m.id) });
-    cb.addEventListener('change', () => {
+    gridMethods.append(vsCheckbox(`grid-${m.id}`, m.title, saved.gridMethods.includes(m.id), (on) => {
       const now = store.state.gridMethods;
-      store.set({ gridMethods: cb.checked ? [...now, m.id] : now.filter((x) => x !== m.id) });
-    });
-    gridMethods.append(h('label', { className: 'check' }, cb, m.title));
+      store.set({ gridMethods: on ? [...now, m.id] : now.filter((x) => x !== m.id) });
+    }));
   }
-  const modelToggle = h('input', { type: 'checkbox', id: 'model-grid', checked: saved.modelGridOn, disabled: s.models.length < 2 });
-  modelToggle.addEventListener('change', () => store.set({ modelGridOn: modelToggle.checked, gridOn: modelToggle.checked ? false : store.state.gridOn }));
-
-  const exportButton = h('button', { id: 'export', onclick: () => act.exportPng() }, 'Export PNG');
+  const modelToggle = vsCheckbox('model-grid', `Model grid (${s.models.length} model${s.models.length === 1 ? '' : 's'})`, saved.modelGridOn,
+    (on) => store.set({ modelGridOn: on, gridOn: on ? false : store.state.gridOn }), s.models.length < 2);
+  if (s.models.length < 2) modelToggle.title = 'needs more than one .onnx model in the workspace';
+  const shared = vsCheckbox('shared-scale', 'One shared scale (else one scale per map)', saved.sharedScale, (on) => store.set({ sharedScale: on }));
+  shared.title = "grids: one saturation value for every map (the paper's comparisons) or each map on its own scale";
 
   app.append(
-    h('header', {}, h('strong', {}, s.imageName), ' · ', h('span', { id: 'model-name' }, s.modelName), h('span', { id: 'notice', className: 'notice' })),
+    h('header', {}, h('strong', {}, s.imageName), ' · ', h('span', { id: 'model-name' }, s.modelName),
+      h('span', { className: 'dims' }, ` · ${s.preview.width}×${s.preview.height} shown, model input ${s.inputSize.width}×${s.inputSize.height}`), h('span', { id: 'notice', className: 'notice' })),
     h('div', { className: 'main' },
-      h('section', { className: 'view' }, h('div', { className: 'canvases' }, mainCanvas, dense?.element), status,
-        h('div', { className: 'row' }, h('label', { htmlFor: 'opacity' }, 'Opacity'), opacity, opacityLabel),
-        h('div', { className: 'row' }, h('label', {}, 'Colours'), cmap, h('label', {}, 'Channels'), reduction),
-        h('div', { className: 'row' }, exportButton)),
+      h('section', { className: 'view', 'aria-label': 'Map' }, h('div', { className: 'canvases' }, main.element, dense?.element), status,
+        h('h3', {}, 'Display'), display,
+        h('div', { className: 'row' }, vsButton('reset-view', 'Reset zoom', () => main.resetView(), 'show the whole image again (or double-click the map)', true), vsButton('export', 'Export PNG', () => act.exportPng()))),
       h('section', { className: 'side' },
-        h('h3', {}, 'Predictions'), preds, h('div', { className: 'row' }, h('label', {}, 'Target:'), targetLabel, classInput),
-        h('h3', {}, 'Method'), methodSelect, controls,
-        h('h3', {}, 'Compare'),
-        h('label', { className: 'check' }, gridToggle, 'Method grid'), gridMethods,
-        h('label', { className: 'check', title: s.models.length < 2 ? 'needs more than one .onnx model in the workspace' : '' }, modelToggle, `Model grid (${s.models.length} model${s.models.length === 1 ? '' : 's'})`))),
+        h('h3', {}, 'Predictions'), preds, h('div', { className: 'row' }, h('label', { htmlFor: 'class-index' }, 'Target:'), targetLabel, classInput),
+        h('h3', {}, h('label', { htmlFor: 'method' }, 'Method')), methodSelect, controls,
+        h('h3', {}, 'Compare'), gridToggle, gridMethods, modelToggle, shared)),
     grid,
   );
-  return { mainCanvas, status, controls, grid, targetLabel, opacityLabel, gridToggle, modelToggle };
+  return { main, status, display, controls, grid, targetLabel, gridToggle, modelToggle };
 }

@@ -1,23 +1,23 @@
 /**
  * The Visualize panel's entry: restores the state, renders the layout, and reacts to state changes by re-running
  * or repainting. Runs go out per slot (main view, method-grid cells, model-grid cells); only the latest run of a
- * slot is shown.
+ * slot is shown. Every map is painted through protocol/render.ts with its method's display options.
  */
 import { slotKey, type ChosenPaths, type HostMessage, type PanelState, type PanelTarget, type Slot } from '../src/protocol/messages';
-import type { MethodInfo, TensorData } from '../src/protocol/types';
+import type { DisplayOptions } from '../src/protocol/render';
+import type { MethodInfo } from '../src/protocol/types';
 import type { View, ViewContext } from './api';
-import { drawPainting } from './canvas';
 import { control } from './controls';
 import { Debouncer } from './debounce';
+import { displayControls, type DisplayControls } from './display-controls';
 import { h } from './dom';
+import { asNCHW } from './frame';
+import { Grid, type Shown } from './grid';
 import { DenseView } from './mask';
-import { paintResult } from './paint';
+import { colorbarFor, paintResult, valuePlane } from './paint';
 import { Store } from './store';
 import { renderLayout, type Layout } from './visualize-layout';
-import { initialSaved, paramsFor, type Saved } from './visualize-state';
-
-type Shown = { relevance: TensorData; output: MethodInfo['output'] };
-interface Cell { slot: Slot; canvas: HTMLCanvasElement; caption: HTMLElement; last?: Shown }
+import { displayFor, initialSaved, paramsFor, type Saved, type StoredDisplay } from './visualize-state';
 
 export function visualizeView(ctx: ViewContext, state: PanelState): View {
   return new Visualize(ctx, state);
@@ -29,7 +29,7 @@ class Visualize implements View {
   private readonly dense?: DenseView;
   /** Per slot key: the latest run sent (older answers are dropped) and its method. */
   private readonly latest = new Map<string, { seq: number; method: string }>();
-  private readonly cells = new Map<string, Cell>();
+  private readonly grid: Grid;
   private readonly paths: ChosenPaths;
   private readonly unsubscribe: () => void;
   /** Parameter edits (slider drags) are debounced. */
@@ -37,6 +37,9 @@ class Visualize implements View {
   /** Clears the status's 'failed' style. */
   private readonly failedStyle = new Debouncer(4000);
   private lastMain?: Shown;
+  private displayUi?: DisplayControls;
+  /** Display edits repaint once per animation frame (a dragged slider sends many). */
+  private repaintQueued = false;
   private renders = 0;
   private sentAt = 0;
 
@@ -44,13 +47,17 @@ class Visualize implements View {
     this.store = new Store(ctx.api, initialSaved(state, ctx.api.getState()));
     this.paths = Object.fromEntries(Object.entries(state.paths ?? {}).map(([k, v]) => [k, { ...v }]));
     if (state.mask) {
-      this.dense = new DenseView(state.mask, state.preview, {
+      this.dense = new DenseView(state.mask, state.preview, state.frame, state.inputSize, {
         region: this.store.state.region,
         onRegion: (r) => this.store.set({ region: r }),
         onPick: (c) => this.setTarget({ kind: 'class', index: c }),
       });
     }
     this.ui = renderLayout(ctx.app, state, this.store, this.dense, { setTarget: (t) => this.setTarget(t), exportPng: () => void this.export() });
+    this.grid = new Grid(this.ui.grid, {
+      state, display: (m) => this.display(m), clip: () => this.display().clip, shared: () => this.store.state.sharedScale,
+      decorate: this.dense ? (c, lw) => this.dense!.decorate(c, lw) : undefined,
+    });
     this.renderControls();
     this.showTarget();
     this.unsubscribe = this.store.subscribe((s, changed) => this.changed(s, changed));
@@ -83,8 +90,8 @@ class Visualize implements View {
 
   /** State → what depends on it. */
   private changed(s: Readonly<Saved>, changed: ReadonlySet<keyof Saved>): void {
-    if (changed.has('opacity')) this.ui.opacityLabel.textContent = s.opacity.toFixed(2);
-    if (changed.has('opacity') || changed.has('cmap') || changed.has('reduction')) this.repaintAll();
+    if (changed.has('display')) { this.displayUi?.sync(this.display()); this.queueRepaint(); }
+    if (changed.has('sharedScale')) this.grid.repaint();
     if (changed.has('method')) { this.renderControls(); this.runMain(); }
     if (changed.has('params')) this.schedule();
     if (changed.has('target') || changed.has('region')) { this.showTarget(); this.runMain(); this.runGrids(); }
@@ -97,11 +104,28 @@ class Visualize implements View {
 
   private method(id = this.store.state.method): MethodInfo | undefined { return this.state.methods.find((m) => m.id === id); }
 
+  /** A method's display options: its defaults, the configured colour map, the user's choices. */
+  private display(id = this.store.state.method): DisplayOptions {
+    const m = this.method(id) ?? { id, family: 'deconvolution', output: 'input' };
+    return displayFor(this.store.state, m, this.state.colorMap);
+  }
+
+  private setDisplay(patch: StoredDisplay): void {
+    const { display, method } = this.store.state;
+    this.store.set({ display: { ...display, [method]: { ...display[method], ...patch } } });
+  }
+
   private renderControls(): void {
     const c = this.ui.controls;
     c.textContent = '';
     const m = this.method();
+    this.ui.display.textContent = '';
+    this.displayUi = undefined;
     if (!m) return;
+    if (m.output !== 'image') {
+      this.displayUi = displayControls(this.display(), this.store.state.display[m.id] ?? {}, (p) => this.setDisplay(p));
+      this.ui.display.append(this.displayUi.element);
+    } else this.ui.display.append(h('p', { className: 'summary' }, 'a reconstruction: shown as an image in the box the model sees'));
     c.append(h('p', { className: 'summary' }, m.summary));
     const values = this.store.state.params[m.id] ?? {};
     for (const p of m.params) {
@@ -156,30 +180,21 @@ class Visualize implements View {
   }
 
   private runGrids(): void {
-    for (const c of this.cells.values()) this.ctx.send({ type: 'cancel', slot: c.slot });
-    this.cells.clear();
-    const { grid } = this.ui;
-    grid.textContent = '';
+    for (const slot of this.grid.clear()) this.ctx.send({ type: 'cancel', slot });
     const s = this.store.state;
     if (!s.gridOn && !s.modelGridOn) return;
-    grid.append(h('h3', {}, s.gridOn ? 'Method grid — one colour scale per method' : `Model grid — ${this.method()?.title}`));
-    const row = h('div', { className: 'cells' });
-    grid.append(row);
-    if (s.gridOn) for (const id of s.gridMethods) this.addCell(row, { kind: 'method', method: id }, this.method(id)?.title ?? id, id);
-    else for (const m of this.state.models.slice(0, 8)) this.addCell(row, { kind: 'model', model: m.path }, m.name, s.method, m.path);
-  }
-
-  private addCell(row: HTMLElement, slot: Slot, title: string, method: string, model?: string): void {
-    const canvas = h('canvas', { className: 'cell-canvas', width: this.state.preview.width, height: this.state.preview.height });
-    const caption = h('div', { className: 'caption' }, 'running…');
-    row.append(h('figure', { className: 'cell', 'data-slot': slotKey(slot) }, canvas, h('figcaption', {}, h('strong', {}, title), caption)));
-    this.cells.set(slotKey(slot), { slot, canvas, caption });
-    this.runCell(slot, method, model);
+    if (s.gridOn) {
+      this.grid.build('Method grid', s.gridMethods.map((id) => ({ slot: { kind: 'method', method: id }, title: this.method(id)?.title ?? id, method: id })));
+      for (const id of s.gridMethods) this.runCell({ kind: 'method', method: id }, id);
+    } else {
+      const models = this.state.models.slice(0, 8);
+      this.grid.build(`Model grid — ${this.method()?.title}`, models.map((m) => ({ slot: { kind: 'model', model: m.path }, title: m.name, method: s.method })));
+      for (const m of models) this.runCell({ kind: 'model', model: m.path }, s.method, m.path);
+    }
   }
 
   private runCell(slot: Slot, method: string, model?: string): void {
-    const cell = this.cells.get(slotKey(slot));
-    if (cell) cell.caption.textContent = 'running…';
+    this.grid.running(slot);
     this.send(slot, method, model);
   }
 
@@ -192,7 +207,7 @@ class Visualize implements View {
   private onResult(m: Extract<HostMessage, { type: 'result' }>): void {
     if (!this.current(m)) return;
     const info = `${m.ms} ms${Number.isFinite(m.targetValue) ? ` · target ${m.targetTensor} = ${m.targetValue.toFixed(3)}` : ''}${this.dense && m.targetDescription ? ` · ${m.targetDescription}` : ''}`;
-    this.show(m.slot, { relevance: m.relevance, output: m.output }, info, true, m.ms);
+    this.show(m.slot, { relevance: m.relevance, output: m.output, method: this.current(m)!.method }, info, true, m.ms);
   }
 
   /** A map while the run goes on, painted as the method paints its final one. */
@@ -200,74 +215,75 @@ class Visualize implements View {
     const run = this.current(m);
     if (!run) return;
     const done = m.fraction !== undefined ? `, ${Math.round(m.fraction * 100)}%` : '';
-    this.show(m.slot, { relevance: m.relevance, output: this.method(run.method)?.output ?? 'map' }, `${m.ms} ms (partial${done})`, false, m.ms);
+    this.show(m.slot, { relevance: m.relevance, output: this.method(run.method)?.output ?? 'map', method: run.method }, `${m.ms} ms (partial${done})`, false, m.ms);
   }
 
   private show(slot: Slot, shown: Shown, info: string, final: boolean, ms: number): void {
-    if (slot === 'main') {
-      const { mainCanvas, status } = this.ui;
-      this.lastMain = shown;
-      this.paint(mainCanvas, shown);
-      status.classList.toggle('busy', !final);
-      status.classList.remove('failed');
-      this.failedStyle.dispose();
-      status.textContent = info;
-      this.renders++;
-      mainCanvas.dataset.renders = String(this.renders);
-      mainCanvas.dataset.method = this.store.state.method;
-      if (final) this.ctx.send({ type: 'log', message: `render main ${this.store.state.method}: round trip ${(performance.now() - this.sentAt).toFixed(0)} ms (host ${ms} ms)` });
-      return;
-    }
-    const cell = this.cells.get(slotKey(slot));
-    if (!cell) return;
-    cell.last = shown;
-    this.paint(cell.canvas, shown);
-    cell.caption.textContent = info;
-    cell.canvas.dataset.rendered = '1';
+    if (slot !== 'main') { this.grid.result(slot, shown, info); return; }
+    const { main, status } = this.ui;
+    this.lastMain = { ...shown, relevance: asNCHW(shown.relevance, this.state.inputSize) };
+    this.paintMain();
+    status.classList.toggle('busy', !final);
+    status.classList.remove('failed');
+    this.failedStyle.dispose();
+    status.textContent = info;
+    this.renders++;
+    main.canvas.dataset.renders = String(this.renders);
+    main.canvas.dataset.method = shown.method;
+    if (final) this.ctx.send({ type: 'log', message: `render main ${shown.method}: round trip ${(performance.now() - this.sentAt).toFixed(0)} ms (host ${ms} ms)` });
   }
 
   private onError(m: Extract<HostMessage, { type: 'runError' }>): void {
     if (!this.current(m)) return;
     const text = `${m.code}: ${m.message}${m.working?.length ? ` — works here: ${m.working.join(', ')}` : ''}`;
-    if (m.slot === 'main') {
-      const { status } = this.ui;
-      status.textContent = text;
-      status.classList.remove('busy');
-      status.classList.add('failed');
-      this.failedStyle.schedule(() => status.classList.remove('failed'));
-    } else {
-      const c = this.cells.get(slotKey(m.slot));
-      if (c) { c.caption.textContent = text; c.canvas.dataset.rendered = 'error'; }
-    }
+    if (m.slot !== 'main') { this.grid.error(m.slot, text); return; }
+    const { status } = this.ui;
+    status.textContent = text;
+    status.classList.remove('busy');
+    status.classList.add('failed');
+    this.failedStyle.schedule(() => status.classList.remove('failed'));
   }
 
-  private repaintAll(): void {
-    if (this.lastMain) this.paint(this.ui.mainCanvas, this.lastMain);
-    for (const c of this.cells.values()) if (c.last) this.paint(c.canvas, c.last);
+  private queueRepaint(): void {
+    if (this.repaintQueued) return;
+    this.repaintQueued = true;
+    requestAnimationFrame(() => {
+      this.repaintQueued = false;
+      this.paintMain();
+      this.grid.repaint();
+    });
   }
 
-  private paint(canvas: HTMLCanvasElement, r: Shown): void {
-    const s = this.store.state;
-    const p = paintResult(r.relevance, r.output, { reduction: s.reduction, cmap: s.cmap, opacity: s.opacity }, this.state.preview);
-    drawPainting(canvas, p, this.state.preview);
-    if (p.kind === 'image') return;
-    this.dense?.decorate(canvas);
-    canvas.dataset.scale = p.scale.toPrecision(3);
-    canvas.title = `${p.cmap} colour map, scale ±${p.scale.toPrecision(3)} (99.5th percentile of |value|)`;
+  /** The main map with the display of the method it came from. */
+  private paintMain(): void {
+    const r = this.lastMain;
+    if (!r) return;
+    const { preview, frame } = this.state;
+    const d = this.display(r.method);
+    const p = paintResult(r.relevance, r.output, d, preview, frame);
+    const canvas = this.ui.main.canvas;
+    this.ui.main.show(p, () => (p.kind === 'map' ? valuePlane(r.relevance, d.reduction, frame) : undefined), p.kind === 'map' ? colorbarFor(p.image, d, false) : undefined);
+    canvas.dataset.mode = p.kind === 'map' ? d.mode : 'image';
+    canvas.dataset.threshold = p.kind === 'map' ? String(p.image.threshold) : '';
+    canvas.dataset.paints = String(Number(canvas.dataset.paints ?? 0) + 1);
   }
 
+  /** The photo, the map and the grid's maps side by side, each scaled to the main view's height. */
   private async export(): Promise<void> {
-    const canvases = [this.ui.mainCanvas, ...[...this.cells.values()].filter((c) => c.last).map((c) => c.canvas)];
-    const w = this.state.preview.width, hgt = this.state.preview.height;
+    const { main } = this.ui;
+    const canvases = [main.photoCanvas!, main.canvas, ...this.grid.canvases()];
+    const hgt = this.state.preview.height;
+    const widths = canvases.map((c) => Math.round((c.width * hgt) / c.height));
     const out = document.createElement('canvas');
-    out.width = w * canvases.length;
+    out.width = widths.reduce((a, b) => a + b, 0);
     out.height = hgt;
     const ctx = out.getContext('2d')!;
-    canvases.forEach((c, i) => ctx.drawImage(c, i * w, 0));
+    let x = 0;
+    canvases.forEach((c, i) => { ctx.drawImage(c, x, 0, widths[i], hgt); x += widths[i]; });
     const blob = await new Promise<Blob | null>((r) => out.toBlob(r, 'image/png'));
     if (!blob) return;
     const png = await blob.arrayBuffer();
     const base = this.state.imageName.replace(/\.[^.]+$/, '');
-    this.ctx.send({ type: 'export', png, name: `${base}-${this.store.state.method}${canvases.length > 1 ? '-grid' : ''}.png` }, [png]);
+    this.ctx.send({ type: 'export', png, name: `${base}-${this.store.state.method}${canvases.length > 2 ? '-grid' : ''}.png` }, [png]);
   }
 }

@@ -1,80 +1,99 @@
-// The webview's pure paint module: expected pixels are derived here by hand from the definitions (99.5th
-// percentile scale, colour-map stops, alpha blend, HSL class colours), not taken from the code's output.
+// The webview's pure paint module: maps go through protocol/render.ts (its pixels are tested there; here the
+// delegation, the frame and a hand-derived black-and-white case), hover values, the grid's shared scale, the colour
+// bar's legend, and the pixels of reconstructions, filters and class masks derived by hand from their definitions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classColour, filterPixels, maskPixels, paintResult, pickColorMap, reconstructionPixels, reduceForDisplay, COLOR_MAP_CHOICES } from '../../webview-ui/paint';
+import { classColour, colorbarFor, filterPixels, gridThreshold, maskPixels, paintResult, readout, reconstructionPixels, valuePlane, COLOR_MAP_CHOICES } from '../../webview-ui/paint';
 import { COLOR_MAPS } from '../../src/protocol/display';
+import { defaultDisplay, renderRelevance, type DisplayOptions } from '../../src/protocol/render';
 
 const t = (dims: number[], data: number[]) => ({ dims, data: Float32Array.from(data) });
 /** A 1-row preview of `n` pixels, all (100, 40, 200). */
 const preview = (n: number) => ({ width: n, height: 1, data: Uint8Array.from({ length: 4 * n }, (_, i) => [100, 40, 200, 255][i % 4]) });
 const px = (d: ArrayLike<number>, i: number) => Array.from(d).slice(4 * i, 4 * i + 4);
+/** The model input covers the whole n × 1 photo. */
+const whole = (n: number) => ({ width: n, height: 1, x0: 0, y0: 0, x1: n, y1: 1 });
+const opts = (o: Partial<DisplayOptions> = {}): DisplayOptions => ({ ...defaultDisplay({ id: 'gradient', family: 'deconvolution', output: 'input' }), ...o });
 
-test('paint: gray map, scale = 99.5th percentile of |v|, blended over the preview at the opacity', () => {
-  // |v| sorted [0, 1, 3, 4]: index floor(0.995 · 4) = 3 → scale 4; gray = 255 · v / 4 = 0, 63.75, 191.25, 255.
-  const p = paintResult(t([1, 1, 1, 4], [0, 1, 3, 4]), 'input', { reduction: 'sum', cmap: 'gray', opacity: 0.25 }, preview(4));
-  assert.equal(p.kind, 'heatmap');
-  if (p.kind !== 'heatmap') return;
-  assert.equal(p.scale, 4);
-  assert.equal(p.cmap, 'gray');
-  assert.deepEqual(px(p.colours.data, 1), [64, 64, 64, 255]);
-  assert.deepEqual(px(p.colours.data, 2), [191, 191, 191, 255]);
-  // Opaque map, opacity 0.25: out = 0.75 · (100, 40, 200) + 0.25 · grey.
-  assert.ok(p.blended);
-  assert.deepEqual(px(p.blended!.data, 0), [75, 30, 150, 255]);
-  assert.deepEqual(px(p.blended!.data, 1), [75 + 16, 30 + 16, 150 + 16, 255]);
-  assert.deepEqual(px(p.blended!.data, 2), [Math.round(75 + 47.75), Math.round(30 + 47.75), Math.round(150 + 47.75), 255]);
-  assert.deepEqual(px(p.blended!.data, 3), [Math.round(75 + 63.75), Math.round(30 + 63.75), Math.round(150 + 63.75), 255]);
-});
-
-test('paint: signed map is blue–white–red with alpha √|v|; zero relevance leaves the photo untouched', () => {
-  // |v| sorted [0, 1, 8, 8] → scale 8; v/scale = −1, 0, 0.125, 1.
-  const p = paintResult(t([1, 1, 1, 4], [-8, 0, 1, 8]), 'input', { reduction: 'sum', cmap: 'signed', opacity: 1 }, preview(4));
-  if (p.kind !== 'heatmap') return assert.fail('a heatmap');
-  assert.deepEqual(px(p.colours.data, 0), [33, 102, 172, 255], 'the −1 stop, opaque');
-  assert.deepEqual(px(p.colours.data, 3), [178, 24, 43, 255], 'the +1 stop, opaque');
-  // 0.125 lies a quarter of the way from the 0 stop (247, 247, 247) to the 0.5 stop (239, 138, 98); alpha 255 · √0.125.
-  assert.deepEqual(px(p.colours.data, 2), [245, 220, 210, Math.round(255 * Math.sqrt(0.125))]);
-  assert.equal(p.colours.data[4 + 3], 0, 'zero is transparent');
-  assert.deepEqual(px(p.blended!.data, 1), [100, 40, 200, 255], 'the photo shows through at 0');
-  assert.deepEqual(px(p.blended!.data, 0), [33, 102, 172, 255], 'full opacity at |v| = scale');
-});
-
-test('paint: auto colour map is heat for one-signed data, signed otherwise', () => {
-  const mixed = Float32Array.from([-1, 2]);
-  assert.equal(pickColorMap('auto', 'input', 'sum', mixed), 'signed');
-  assert.equal(pickColorMap('auto', 'map', 'sum', mixed), 'heat', 'CAM-style maps');
-  assert.equal(pickColorMap('auto', 'input', 'abs-sum', mixed), 'heat', 'a |·| reduction');
-  assert.equal(pickColorMap('auto', 'input', 'sum', Float32Array.from([0, 2])), 'heat', 'non-negative values');
-  assert.equal(pickColorMap('gray', 'input', 'sum', mixed), 'gray', 'an explicit choice wins');
-  assert.deepEqual(COLOR_MAP_CHOICES, ['auto', ...COLOR_MAPS]);
-});
-
-test('paint: channel reductions; one-channel maps are summed whatever the reduction', () => {
-  // Channel 0 = [1, −3], channel 1 = [2, 1].
+test('paint: a map is what renderRelevance paints for the photo and frame', () => {
   const rel = t([1, 2, 1, 2], [1, -3, 2, 1]);
-  const size = { width: 2, height: 1 };
-  assert.deepEqual([...reduceForDisplay(rel, 'sum', size).data], [3, -2]);
-  assert.deepEqual([...reduceForDisplay(rel, 'abs-sum', size).data], [3, 4]);
-  assert.deepEqual([...reduceForDisplay(rel, 'max-abs', size).data], [2, 3], '|the channel with the largest |v||');
-  assert.deepEqual([...reduceForDisplay(t([1, 1, 1, 2], [-1, 2]), 'abs-sum', size).data], [-1, 2]);
-  const flat = reduceForDisplay(t([4], [1, 2, 3, 4]), 'sum', { width: 2, height: 2 });
-  assert.deepEqual([flat.height, flat.width], [2, 2], 'other shapes take the preview size');
+  for (const mode of ['heatmap', 'blend', 'masked', 'rgb'] as const) {
+    const o = opts({ mode, sign: 'all' });
+    const p = paintResult(rel, 'input', o, preview(2), whole(2));
+    assert.equal(p.kind, 'map');
+    if (p.kind !== 'map') return;
+    assert.deepEqual(p.image, renderRelevance(rel, o, preview(2), whole(2)), mode);
+    assert.equal(p.options, o);
+  }
 });
 
-test('paint: a map smaller than the preview is left for the canvas to scale (no blend at the wrong size)', () => {
-  const p = paintResult(t([1, 1, 1, 2], [1, 2]), 'map', { reduction: 'sum', cmap: 'auto', opacity: 0.4 }, preview(4));
-  if (p.kind !== 'heatmap') return assert.fail('a heatmap');
-  assert.equal(p.blended, undefined);
-  assert.deepEqual([p.colours.width, p.colours.height, p.colours.data.length], [2, 1, 8]);
-  assert.equal(p.opacity, 0.4);
-  assert.equal(p.cmap, 'heat');
+test('paint: black and white by hand; the cropped-away border is hatched and reads as outside', () => {
+  // |v| = [2, 4]; percentile clip at 0 %: the threshold is the largest |v| = 4 → grey 255 · 2/4 (127.5 → 128) and 255.
+  const rel = t([1, 1, 1, 2], [2, -4]);
+  const o = opts({ mode: 'bw', sign: 'all', clip: { by: 'percentile', percent: 0 } });
+  const p = paintResult(rel, 'input', o, preview(2), whole(2));
+  if (p.kind !== 'map') return assert.fail('a map');
+  assert.equal(p.image.threshold, 4);
+  assert.deepEqual([...p.image.data], [128, 128, 128, 255, 255, 255, 255, 255]);
+  // A 4-pixel photo whose middle two pixels the model sees: the outer ones are hatched grey, not coloured.
+  const crop = { width: 4, height: 1, x0: 1, y0: 0, x1: 3, y1: 1 };
+  const c = paintResult(rel, 'input', o, preview(4), crop);
+  if (c.kind !== 'map') return assert.fail('a map');
+  assert.deepEqual(px(c.image.data, 1), [128, 128, 128, 255]);
+  assert.deepEqual(px(c.image.data, 2), [255, 255, 255, 255]);
+  for (const i of [0, 3]) assert.ok([48, 96].includes(c.image.data[4 * i]) && c.image.data[4 * i] === c.image.data[4 * i + 2], `pixel ${i} is hatch grey`);
+  const plane = valuePlane(rel, 'sum', crop);
+  assert.deepEqual([...plane.data], [Number.NaN, 2, -4, Number.NaN]);
+  assert.equal(readout(plane, preview(4), 1, 0), 'relevance 2 · input (100, 40, 200) at 1, 0');
+  assert.equal(readout(plane, preview(4), 2, 0), 'relevance -4 · input (100, 40, 200) at 2, 0');
+  assert.equal(readout(plane, preview(4), 0, 0), "outside the model's input (cropped) · input (100, 40, 200) at 0, 0");
+  assert.equal(readout(undefined, preview(4), 3, 0), 'input (100, 40, 200) at 3, 0', 'a reconstruction has no value plane');
+});
+
+test('paint: hover values are the reduced map before the sign and the clip', () => {
+  // Channels [1, −3] and [2, 1]: max-abs → |2|, |−3|; sum → 3, −2 (the display's sign does not enter).
+  const rel = t([1, 2, 1, 2], [1, -3, 2, 1]);
+  assert.deepEqual([...valuePlane(rel, 'max-abs', whole(2)).data], [2, 3]);
+  assert.deepEqual([...valuePlane(rel, 'sum', whole(2)).data], [3, -2]);
+  // A plane of another size is read at the proportional pixel.
+  const half = { width: 1, height: 1, data: Float32Array.from([7]) };
+  assert.equal(readout(half, preview(2), 1, 0), 'relevance 7 · input (100, 40, 200) at 1, 0');
+});
+
+test('paint: the grid\'s shared scale clips all maps together, each with its own sign', () => {
+  const a = { width: 2, height: 1, data: Float32Array.from([1, -2]) };
+  const b = { width: 2, height: 1, data: Float32Array.from([10, -20]) };
+  const clip = { by: 'percentile' as const, percent: 0 };
+  // Positive part of b is [10, 0]: the largest kept |value| over [1, −2, 10, 0] is 10.
+  assert.equal(gridThreshold([{ plane: a, sign: 'all' }, { plane: b, sign: 'positive' }], clip), 10);
+  assert.equal(gridThreshold([{ plane: a, sign: 'all' }, { plane: b, sign: 'all' }], clip), 20);
+  assert.equal(gridThreshold([{ plane: a, sign: 'negative' }, { plane: b, sign: 'positive' }], clip), 10);
+  // Cumulative mass over |v| = [1, 2, 10, 20] (total 33): 50 % of it is first reached at 20 (1 + 2 + 10 = 13 < 16.5).
+  assert.equal(gridThreshold([{ plane: a, sign: 'all' }, { plane: b, sign: 'all' }], { by: 'mass', percent: 50 }), 20);
+  // Percentile 50 % (numpy's linear interpolation): rank 0.5 · 3 = 1.5 between 2 and 10 → 6.
+  assert.equal(gridThreshold([{ plane: a, sign: 'all' }, { plane: b, sign: 'all' }], { by: 'percentile', percent: 50 }), 6);
+});
+
+test('paint: the colour bar shows the map\'s colours, or a grey ramp where the photo carries the map', () => {
+  const rel = t([1, 1, 1, 2], [2, -4]);
+  const heat = paintResult(rel, 'input', opts({ mode: 'heatmap', sign: 'absolute' }), preview(2), whole(2));
+  if (heat.kind !== 'map') return assert.fail('a map');
+  const bar = colorbarFor(heat.image, heat.options, false);
+  assert.deepEqual([bar.colorMap, bar.range], ['heat', [0, heat.image.threshold]]);
+  assert.match(bar.caption, /\|relevance\| · clipped at 2 % of the mass/);
+  assert.match(colorbarFor(heat.image, heat.options, true).caption, /one scale for the grid/);
+  const masked = paintResult(rel, 'input', opts({ mode: 'masked', sign: 'all', clip: { by: 'percentile', percent: 1 } }), preview(2), whole(2));
+  if (masked.kind !== 'map') return assert.fail('a map');
+  const mb = colorbarFor(masked.image, masked.options, false);
+  assert.equal(mb.colorMap, 'gray');
+  assert.match(mb.caption, /photo shown in proportion to relevance · clipped at the 99th percentile/);
+  assert.deepEqual(COLOR_MAP_CHOICES, ['auto', ...COLOR_MAPS]);
 });
 
 test('paint: reconstructions are min–max normalised RGB, no overlay', () => {
   // R = [0, 10], G = [5, 10], B = [10, 0]: lo 0, hi 10.
   const img = t([1, 3, 1, 2], [0, 10, 5, 10, 10, 0]);
-  const p = paintResult(img, 'image', { reduction: 'sum', cmap: 'auto', opacity: 0.5 }, preview(2));
+  const p = paintResult(img, 'image', opts(), preview(2), whole(2));
   assert.equal(p.kind, 'image');
   const r = reconstructionPixels(img);
   assert.deepEqual([...r.data], [0, 128, 255, 255, 255, 255, 0, 255]);
