@@ -50,7 +50,10 @@ export class MapView {
     const pair = h('div', { className: 'pair' });
     if (o.withPhoto) {
       this.photoCanvas = canvas(ids?.photo, 'photo', `the image (${photo.width}×${photo.height}) — ${HINT}`);
-      pair.append(h('div', { className: 'col' }, this.photoCanvas, h('div', { className: 'photo-caption' }, `the image, ${photo.width}×${photo.height}; on the map, the hatched border is cropped away before the model sees it`)));
+      const f = o.frame;
+      const cropped = f.x0 > 0.5 || f.y0 > 0.5 || f.x1 < f.width - 0.5 || f.y1 < f.height - 0.5;
+      const caption = `the image, ${photo.width}×${photo.height}${cropped ? '; on the map, the hatched border is cropped away before the model sees it' : ' (the model sees all of it, resized)'}`;
+      pair.append(h('div', { className: 'col' }, this.photoCanvas, h('div', { className: 'photo-caption' }, caption)));
     }
     pair.append(h('div', { className: 'col' }, this.canvas, this.bar, this.readout));
     this.element = h('div', { className: o.withPhoto ? 'map-view main-map' : 'map-view cell-map' }, pair);
