@@ -24,6 +24,15 @@ const t0 = Date.now();
 const lap = (what) => console.log(`[e2e +${((Date.now() - t0) / 1000).toFixed(2)}s] ${what}`);
 let server, browser, page, base, root, marker;
 const shot = (name) => page.screenshot({ path: path.join(OUT, `${name}.png`) });
+/** A screenshot of the visible FeatureVis webview only (for docs/screenshots). */
+async function shotPanel(name) {
+  const frames = page.locator(`iframe.webview.ready[src*="extensionId=${EXT_ID}"]`);
+  for (let i = 0; i < await frames.count(); i++) {
+    const box = await frames.nth(i).boundingBox();
+    if (box && box.width > 0) { await page.screenshot({ path: path.join(OUT, `${name}.png`), clip: box }); return; }
+  }
+  await shot(name);
+}
 
 function freePort() {
   return new Promise((res, rej) => {
@@ -162,6 +171,26 @@ const canvasStats = (locator) => locator.evaluate((c) => {
   return { std: Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)), hash, renders: Number(c.dataset.renders || 0) };
 });
 
+/** Picks a value in a vscode-single-select as its own 'change' would report it. */
+const choose = (locator, value) => locator.evaluate((el, v) => {
+  if (![...el.querySelectorAll('vscode-option')].some((o) => o.value === v)) throw new Error(`${el.id} has no option ${v}`);
+  el.value = v;
+  el.dispatchEvent(new Event('change'));
+}, value);
+/** Sets a vscode-checkbox by clicking it (its shadow label toggles it) when it is not already in that state. */
+async function setChecked(locator, on) {
+  if ((await locator.evaluate((el) => el.checked)) !== on) await locator.click();
+  await waitFor(async () => (await locator.evaluate((el) => el.checked)) === on, `${await locator.getAttribute('id')} ${on ? 'checked' : 'unchecked'}`, 5000, 50);
+}
+/** Pixels of two same-size canvases: the mean absolute difference per channel. */
+const canvasDiff = async (a, b) => a.evaluate((x, y) => {
+  const p = x.getContext('2d').getImageData(0, 0, x.width, x.height).data, q = y.getContext('2d').getImageData(0, 0, y.width, y.height).data;
+  if (p.length !== q.length) return Infinity;
+  let d = 0;
+  for (let i = 0; i < p.length; i++) if (i % 4 !== 3) d += Math.abs(p[i] - q[i]);
+  return d / (p.length * 0.75);
+}, await b.elementHandle());
+
 let wv;
 /** A test that saves a screenshot when it fails. */
 const test = (name, fn) => nodeTest(name, async (t) => {
@@ -181,24 +210,83 @@ test('the inspector tree lists the default model\'s layers', async () => {
   await shot('inspector');
 });
 
-test('right-click chelsea.png → FeatureVis: Visualize shows a heatmap', async () => {
+test('right-click chelsea.png → FeatureVis: Visualize shows the map beside the photo, at the photo\'s size, with a colour bar', async () => {
   await runFromPalette('View: Close All Editors');
   await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').click();
   await visualizeFromExplorer('chelsea.png');
   wv = await webview('Predictions');
-  const canvas = wv.locator('#heatmap');
-  await waitFor(async () => (await canvasStats(canvas)).renders >= 1, 'first heatmap', 90000);
+  const canvas = wv.locator('#heatmap'), photo = wv.locator('#photo');
+  await waitFor(async () => (await canvasStats(canvas)).renders >= 1, 'first map', 90000);
   const st = await canvasStats(canvas);
-  assert.ok(st.std > 5, `heatmap canvas is not uniform (luminance std ${st.std.toFixed(1)})`);
+  assert.ok(st.std > 5, `map canvas is not uniform (luminance std ${st.std.toFixed(1)})`);
+  // The original image (400 × 266), not the model's 224² crop; photo and map side by side.
+  for (const c of [canvas, photo]) assert.deepEqual(await c.evaluate((el) => [el.width, el.height]), [400, 266]);
+  const [pb, mb] = [await photo.boundingBox(), await canvas.boundingBox()];
+  assert.ok(mb.x >= pb.x + pb.width - 1 && Math.abs(mb.y - pb.y) < 2, `map beside the photo (photo ${JSON.stringify(pb)}, map ${JSON.stringify(mb)})`);
+  const diff = await canvasDiff(canvas, photo);
+  assert.ok(diff > 40, `the default view is the map itself, not the photo (mean |Δ| ${diff.toFixed(1)})`);
+  assert.equal(await canvas.getAttribute('data-mode'), 'heatmap', 'guided backprop starts as an absolute heat map');
+  const ticks = await wv.locator('#colorbar .tick').allInnerTexts();
+  assert.ok(ticks.length >= 2 && ticks.every((t) => Number.isFinite(Number(t))) && Number(ticks.at(-1)) > 0, `colour bar ticks: ${ticks.join(' ')}`);
   const preds = await wv.locator('#predictions').innerText();
   assert.match(preds, /cat|tabby/i, `top-5 predictions: ${preds}`);
-  lap(`heatmap rendered (std ${st.std.toFixed(1)}); status: ${await wv.locator('#status').innerText()}`);
+  // The vscode-elements controls rendered (shadow DOM styled through adoptedStyleSheets) under the unchanged CSP.
+  const select = await wv.locator('#mode').evaluate((el) => {
+    const face = el.shadowRoot?.querySelector('.select-face');
+    return { face: !!face, width: el.getBoundingClientRect().width, border: face ? getComputedStyle(face).borderTopStyle : '', label: el.label };
+  });
+  assert.ok(select.face && select.width > 60 && select.border === 'solid', `vscode-single-select rendered: ${JSON.stringify(select)}`);
+  assert.equal(select.label, 'Display mode', 'accessible label');
+  assert.equal(await wv.locator('body').getAttribute('data-csp-violations'), null, 'no CSP violation');
+  lap(`map beside the photo (std ${st.std.toFixed(1)}, |Δ| vs photo ${diff.toFixed(1)}, scale ${ticks.join(' … ')}); status: ${await wv.locator('#status').innerText()}`);
   await shot('visualize');
+  await shotPanel('panel-default');
+});
+
+test('switching the display mode with the keyboard repaints the map', async () => {
+  const canvas = wv.locator('#heatmap');
+  const before = await canvasStats(canvas);
+  const paints = Number(await canvas.getAttribute('data-paints'));
+  // vscode-single-select: ArrowDown opens the list, ArrowDown moves to the next mode, Enter chooses it.
+  await wv.locator('#mode').focus();
+  for (const key of ['ArrowDown', 'ArrowDown', 'Enter']) await wv.locator('#mode').press(key);
+  await waitFor(async () => (await canvas.getAttribute('data-mode')) === 'blend' && Number(await canvas.getAttribute('data-paints')) > paints, 'the blended map', 10000, 50);
+  const after = await canvasStats(canvas);
+  assert.notEqual(after.hash, before.hash, 'the pixels changed');
+  assert.equal(after.renders, before.renders, 'a repaint, not a re-run');
+  assert.ok(await wv.locator('#opacity').isVisible(), 'blend shows its opacity slider');
+  lap(`display mode → blend by keyboard (hash ${before.hash} → ${after.hash})`);
+  await shot('display-mode');
+  await choose(wv.locator('#mode'), 'heatmap');
+  await waitFor(async () => (await canvas.getAttribute('data-mode')) === 'heatmap', 'back to the heat map', 10000, 50);
+});
+
+test('hovering the map shows its value and the input pixel; the wheel zooms, double-click resets', async () => {
+  const canvas = wv.locator('#heatmap');
+  const box = await canvas.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.45);
+  const readout = wv.locator('#readout');
+  await waitFor(async () => /relevance -?\d/.test(await readout.innerText()), 'a value under the pointer', 5000, 50);
+  const text = await readout.innerText();
+  assert.match(text, /^relevance -?[\d.e-]+ · input \(\d+, \d+, \d+\) at \d+, \d+$/, text);
+  await page.mouse.move(box.x + 3, box.y + box.height * 0.5);
+  await waitFor(async () => /outside the model's input/.test(await readout.innerText()), 'the cropped border reads as outside', 5000, 50);
+  const before = await canvasStats(canvas);
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.45);
+  await page.mouse.wheel(0, -500);
+  await waitFor(async () => Number(await canvas.getAttribute('data-zoom')) > 1.5, 'zoomed in', 5000, 50);
+  assert.notEqual((await canvasStats(canvas)).hash, before.hash, 'the zoomed map differs');
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.45);
+  lap(`hover: ${text}; zoom ${await canvas.getAttribute('data-zoom')}×`);
+  await shot('hover-zoom');
+  await shotPanel('panel-hover-zoom');
+  await canvas.dblclick();
+  await waitFor(async () => Number(await canvas.getAttribute('data-zoom')) === 1, 'zoom reset', 5000, 50);
 });
 
 test('changing a parameter changes the heatmap', async () => {
   const canvas = wv.locator('#heatmap');
-  await wv.locator('#method').selectOption('lrp-epsilon');
+  await choose(wv.locator('#method'), 'lrp-epsilon');
   let before = await canvasStats(canvas);
   await waitFor(async () => (await canvasStats(canvas)).renders > before.renders && (await wv.locator('#heatmap').getAttribute('data-method')) === 'lrp-epsilon', 'LRP-ε heatmap', 90000);
   await page.waitForTimeout(300);
@@ -214,20 +302,32 @@ test('changing a parameter changes the heatmap', async () => {
   await shot('parameter-changed');
 });
 
-test('the method grid renders several maps', async () => {
-  await wv.locator('#method-grid').check();
-  const cells = wv.locator('.cell canvas');
+test('the method grid renders several maps, each with a colour bar; one shared scale on request', async () => {
+  await setChecked(wv.locator('#method-grid'), true);
+  const cells = wv.locator('.cell canvas.cell-canvas');
   await waitFor(async () => (await cells.count()) >= 3, 'grid cells');
   const n = await cells.count();
-  await waitFor(async () => (await wv.locator('.cell canvas[data-rendered="1"]').count()) === n, `all ${n} grid cells rendered`, 120000, 250);
+  await waitFor(async () => (await wv.locator('.cell canvas.cell-canvas[data-rendered="1"]').count()) === n, `all ${n} grid cells rendered`, 120000, 250);
   const stats = [];
   for (let i = 0; i < n; i++) stats.push(await canvasStats(cells.nth(i)));
   for (const s of stats) assert.ok(s.std > 3, `every grid map is non-uniform (std ${s.std.toFixed(1)})`);
   assert.ok(new Set(stats.map((s) => s.hash)).size === n, 'the maps differ from each other');
+  assert.equal(await wv.locator('.cell .colorbar .tick.last').count(), n, 'a colour bar under every map');
+  const own = await cells.evaluateAll((cs) => cs.map((c) => Number(c.dataset.threshold)));
+  assert.ok(new Set(own).size > 1, `one scale per map: ${own.join(', ')}`);
   await wv.locator('.grid').scrollIntoViewIfNeeded();
-  lap(`method grid: ${n} maps (${(await wv.locator('.cell figcaption strong').allInnerTexts()).join(', ')})`);
+  lap(`method grid: ${n} maps (${(await wv.locator('.cell figcaption strong').allInnerTexts()).join(', ')}), thresholds ${own.map((x) => x.toPrecision(3)).join(', ')}`);
   await shot('method-grid');
-  await wv.locator('#method-grid').uncheck();
+  await shotPanel('panel-method-grid');
+  await setChecked(wv.locator('#shared-scale'), true);
+  await waitFor(async () => new Set(await cells.evaluateAll((cs) => cs.map((c) => c.dataset.threshold))).size === 1, 'one threshold for all maps', 10000, 50);
+  const shared = Number(await cells.first().getAttribute('data-threshold'));
+  assert.ok(shared > 0 && Number.isFinite(shared), `shared threshold ${shared}`);
+  assert.match(await wv.locator('.cell .bar-caption').first().innerText(), /one scale for the grid/);
+  lap(`method grid on one shared scale: ${shared.toPrecision(3)}`);
+  await shot('method-grid-shared');
+  await setChecked(wv.locator('#shared-scale'), false);
+  await setChecked(wv.locator('#method-grid'), false);
 });
 
 test('clicking another class explains that class instead (failure analysis)', async () => {
@@ -245,18 +345,18 @@ test('clicking another class explains that class instead (failure analysis)', as
 });
 
 test('the model grid shows the same image under each workspace model', async () => {
-  await wv.locator('#model-grid').check();
-  const cells = wv.locator('.cell canvas');
+  await setChecked(wv.locator('#model-grid'), true);
+  const cells = wv.locator('.cell canvas.cell-canvas');
   await waitFor(async () => (await cells.count()) >= 2, 'model grid cells');
   const n = await cells.count();
-  await waitFor(async () => (await wv.locator('.cell canvas[data-rendered="1"]').count()) === n, `all ${n} model cells rendered`, 120000, 250);
+  await waitFor(async () => (await wv.locator('.cell canvas.cell-canvas[data-rendered="1"]').count()) === n, `all ${n} model cells rendered`, 120000, 250);
   for (let i = 0; i < n; i++) assert.ok((await canvasStats(cells.nth(i))).std > 3, `model map ${i} is non-uniform`);
   const names = await wv.locator('.cell figcaption strong').allInnerTexts();
   assert.ok(names.some((x) => /convnet/.test(x)) && names.some((x) => /EfficientNet/.test(x)), `models: ${names.join(', ')}`);
   await wv.locator('.grid').scrollIntoViewIfNeeded();
   lap(`model grid: ${names.join(', ')}`);
   await shot('model-grid');
-  await wv.locator('#model-grid').uncheck();
+  await setChecked(wv.locator('#model-grid'), false);
 });
 
 test('a path parameter is chosen with the host\'s folder dialog, never typed; a missing one is named by its label', async () => {
@@ -264,17 +364,19 @@ test('a path parameter is chosen with the host\'s folder dialog, never typed; a 
   fs.mkdirSync(db, { recursive: true });
   fs.copyFileSync(path.join(repo, 'assets/samples/chelsea.png'), path.join(db, 'chelsea.png'));
   const canvas = wv.locator('#heatmap'), status = wv.locator('#status');
-  await wv.locator('#method').selectOption('patch-replace');
+  await choose(wv.locator('#method'), 'patch-replace');
   const database = wv.locator('#param-database');
   await database.waitFor();
   assert.equal(await wv.locator('input#param-database').count(), 0, 'no text box for a path');
   assert.match(await database.innerText(), /no folder chosen/);
   // A 7 × 7 feature map: few positions (and patches) from the one database image, so the search is quick.
-  await wv.locator('#param-layer').selectOption(await wv.locator('#param-layer option', { hasText: /×7×7\]/ }).first().getAttribute('value'));
+  const layer = wv.locator('#param-layer');
+  await choose(layer, await layer.evaluate((el) => [...el.querySelectorAll('vscode-option')].find((o) => /×7×7\]/.test(o.textContent)).value));
   await waitFor(async () => /Image folder is required/.test(await status.innerText()), 'the missing folder named by its control\'s label', 60000, 100);
   // Patches here span the whole image (224² × 3 values): a small database cap keeps the allocation small.
-  await wv.locator('#param-max-patches').fill('64');
-  await wv.locator('#param-max-patches').dispatchEvent('change');
+  // The vscode-textfield commits on leaving the field, as typing and Tab do.
+  await wv.locator('#param-max-patches input').fill('64');
+  await wv.locator('#param-max-patches input').press('Tab');
   await waitFor(async () => /Image folder is required/.test(await status.innerText()), 'still no folder', 60000, 100);
   lap(`missing path: ${await status.innerText()}`);
   const before = await canvasStats(canvas);
@@ -299,7 +401,7 @@ test('a path parameter is chosen with the host\'s folder dialog, never typed; a 
   assert.ok((await canvasStats(canvas)).std > 3, 'the reconstruction is not uniform');
   lap(`path chosen by the host: ${await database.innerText()}; status: ${await status.innerText()}`);
   await shot('path-parameter');
-  await wv.locator('#method').selectOption('lrp-epsilon');
+  await choose(wv.locator('#method'), 'lrp-epsilon');
 });
 
 test('opening a .onnx shows the model editor with its layers', async () => {
