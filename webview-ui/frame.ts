@@ -8,12 +8,6 @@ import type { Region, TensorData } from '../src/protocol/types';
 
 export interface Size { width: number; height: number }
 
-/** The same frame for the photo resized to width × height. */
-export function scaleFrame(f: InputFrame, width: number, height: number): InputFrame {
-  const sx = width / f.width, sy = height / f.height;
-  return { width, height, x0: f.x0 * sx, y0: f.y0 * sy, x1: f.x1 * sx, y1: f.y1 * sy };
-}
-
 /** A photo point (pixels, x right, y down) → the input's [row, col] edge coordinates, clamped into the input. */
 export function photoToInput(f: InputFrame, input: Size, x: number, y: number): [number, number] {
   const col = ((x - f.x0) * input.width) / (f.x1 - f.x0);

@@ -7,7 +7,8 @@ import { slotKey, type PanelState, type Slot } from '../src/protocol/messages';
 import type { ClipSpec, DisplayOptions, Plane } from '../src/protocol/render';
 import type { MethodInfo, TensorData } from '../src/protocol/types';
 import { h } from './dom';
-import { asNCHW, downscale, scaleFrame } from './frame';
+import { asNCHW, downscale } from './frame';
+import { scaleFrame } from '../src/protocol/render';
 import { MapView } from './map-view';
 import { colorbarFor, gridThreshold, paintResult, valuePlane } from './paint';
 

@@ -13,7 +13,7 @@ import { resizeRgba } from '../engine/image/resize';
 import { inputFrame, loadImageFile } from '../engine/preprocess';
 import { relevanceForDisplay } from '../engine/layout';
 import type { LoadedModel } from '../engine/model';
-import { defaultDisplay, relevancePlane, renderRelevance, sharedThreshold, toFrame, type DisplayOptions, type InputFrame, type Plane, type Rendered } from '../protocol/render';
+import { defaultDisplay, relevancePlane, renderRelevance, scaleFrame, sharedThreshold, toFrame, type DisplayOptions, type InputFrame, type Plane, type Rendered } from '../protocol/render';
 import { figureLayout, fitCell, type FigureLayout } from '../protocol/figure-layout';
 import type { MethodInfo, TensorData } from '../protocol/types';
 import { required, str, num, type Args } from './args';
@@ -134,12 +134,6 @@ async function explainCell(engine: Engine, model: LoadedModel, input: TensorData
 }
 
 const shortName = (m: LoadedModel) => path.basename(m.path).replace(/\.onnx$/i, '');
-
-/** The input frame of a photo scaled to the size its cell shows it at. */
-function scaleFrame(f: InputFrame, width: number, height: number): InputFrame {
-  const [sx, sy] = [width / f.width, height / f.height];
-  return { width, height, x0: f.x0 * sx, x1: f.x1 * sx, y0: f.y0 * sy, y1: f.y1 * sy };
-}
 
 /** The maps a method's shared threshold is taken over (each channel for the RGB image). */
 function planesOf(rel: TensorData, d: DisplayOptions, frame: InputFrame): Plane[] {

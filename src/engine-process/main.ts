@@ -17,7 +17,7 @@ import { DataType } from '../engine/ir/tensor';
 import type { SessionSettings } from '../engine/model';
 import { RpcConnection, type Message, type Transport } from '../protocol/rpc';
 import { PREVIEW_MAX_SIDE, Requests, type LoadedImage, type ModelRef } from '../protocol/messages';
-import type { InputFrame } from '../protocol/render';
+import { scaleFrame } from '../protocol/render';
 import type { TensorData } from '../protocol/types';
 
 const startedMs = Date.now();
@@ -123,11 +123,6 @@ export function capped(img: RgbaImage, max: number): { width: number; height: nu
 }
 
 /** A frame of an image of f.width × f.height expressed in the same image resized to width × height. */
-export function scaleFrame(f: InputFrame, width: number, height: number): InputFrame {
-  const sx = width / f.width, sy = height / f.height;
-  return { width, height, x0: f.x0 * sx, y0: f.y0 * sy, x1: f.x1 * sx, y1: f.y1 * sy };
-}
-
 function main(): void {
   if (!process.send) {
     process.stderr.write('featurevis engine-process: must be started with an IPC channel (child_process.fork)\n');

@@ -97,6 +97,12 @@ export function normalise(plane: Plane, sign: DisplaySign, clip: ClipSpec, fixed
 /** Where the model's input lies in the original image (pixels), and the original's size. */
 export interface InputFrame { width: number; height: number; x0: number; y0: number; x1: number; y1: number }
 
+/** The same frame for the original resized to width × height (a capped preview, a figure cell). */
+export function scaleFrame(f: InputFrame, width: number, height: number): InputFrame {
+  const sx = width / f.width, sy = height / f.height;
+  return { width, height, x0: f.x0 * sx, y0: f.y0 * sy, x1: f.x1 * sx, y1: f.y1 * sy };
+}
+
 /**
  * A model-resolution map resampled onto the original image (bilinear, pixel centres): pixels outside the input's
  * box (cropped away by the preprocessing) are NaN.

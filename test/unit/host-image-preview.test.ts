@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeImage } from '../../src/engine/image/decode';
 import { inputFrame } from '../../src/engine/preprocess';
-import { capped, scaleFrame, serveEngine } from '../../src/engine-process/main';
+import { capped, serveEngine } from '../../src/engine-process/main';
+import { scaleFrame } from '../../src/protocol/render';
 import { RpcConnection, type Message, type Transport } from '../../src/protocol/rpc';
 import { PREVIEW_MAX_SIDE, Requests } from '../../src/protocol/messages';
 

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canvasToPlane, clampView, clientToCanvas, IDENTITY, MAX_ZOOM, panBy, zoomAt } from '../../webview-ui/zoom';
-import { asNCHW, downscale, photoToInput, regionToPhoto, scaleFrame } from '../../webview-ui/frame';
+import { asNCHW, downscale, photoToInput, regionToPhoto } from '../../webview-ui/frame';
+import { scaleFrame } from '../../src/protocol/render';
 import { colorbarPixels, colorbarTicks, formatValue } from '../../src/protocol/colorbar';
 
 test('zoom: about the pointer, clamped to 1…MAX_ZOOM and to the canvas', () => {
