@@ -10,11 +10,11 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Engine } from '../../src/engine/engine';
 import { FeatureVisError } from '../../src/engine/errors';
-import { decodeImage, encodePng, type RgbaImage } from '../../src/engine/image/decode';
+import { decodeImage, type RgbaImage } from '../../src/engine/image/decode';
 import { readNpy } from '../../src/engine/npy';
 import { COMMANDS } from '../../src/cli/main';
 import { parseArgs } from '../../src/cli/args';
-import { FIXTURES } from './helpers';
+import { FIXTURES, writeTestPhoto } from './helpers';
 
 const engine = new Engine({ threads: 1 });
 after(() => engine.dispose());
@@ -22,18 +22,6 @@ const ROOT = path.join(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-cli-display-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** A 300 × 200 photo with structure everywhere (so every method has gradients to show). */
-function writePhoto(file: string, width = 300, height = 200): RgbaImage {
-  const data = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = 4 * (y * width + x);
-      data[i] = (x * 255) / width; data[i + 1] = (y * 255) / height; data[i + 2] = ((x >> 4) + (y >> 4)) % 2 ? 220 : 40; data[i + 3] = 255;
-    }
-  }
-  fs.writeFileSync(file, encodePng(width, height, data));
-  return { width, height, data };
-}
 
 /** The convnet fixture (24², 3 channels) with a sidecar: stretched, or shorter side to 24 then centre-cropped. */
 function convnetWith(resize: 'stretch' | 'shorter-side'): string {
@@ -46,7 +34,7 @@ function convnetWith(resize: 'stretch' | 'shorter-side'): string {
 }
 
 const photoFile = path.join(tmp, 'wide.png');
-const photo = writePhoto(photoFile);
+const photo = writeTestPhoto(photoFile);
 
 async function explainPng(model: string, flags: string[], input = photoFile): Promise<RgbaImage> {
   const out = path.join(tmp, `out-${Math.random().toString(36).slice(2)}.png`);
@@ -123,7 +111,7 @@ test('a .npy input is drawn at the model size, batch items side by side; .npy ou
 
 test('an image batch keeps each photo at its own size, side by side', async () => {
   const tall = path.join(tmp, 'tall.png');
-  writePhoto(tall, 120, 180);
+  writeTestPhoto(tall, 120, 180);
   const png = await explainPng(convnetWith('shorter-side'), ['--method', 'grad-cam'], `${photoFile},${tall}`);
   assert.deepEqual([png.width, png.height], [420, 200]);
   assert.ok(isHatch(png, 10, 10) && !isHatch(png, 310, 90), 'item 1 starts at x = 300 with its own crop (the full width)');

@@ -9,27 +9,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../../src/engine/engine';
 import { FeatureVisError } from '../../src/engine/errors';
-import { decodeImage, encodePng, type RgbaImage } from '../../src/engine/image/decode';
+import { decodeImage, type RgbaImage } from '../../src/engine/image/decode';
 import { parseArgs } from '../../src/cli/args';
 import { buildFigure, figureCommand, headerLines, writeFigure, type FigureResult } from '../../src/cli/figure';
 import type { Box } from '../../src/protocol/figure-layout';
-import { FIXTURES } from './helpers';
+import { FIXTURES, writeTestPhoto } from './helpers';
 
 const engine = new Engine({ threads: 1 });
 after(() => engine.dispose());
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-figure-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function writePhoto(file: string, width: number, height: number): void {
-  const data = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = 4 * (y * width + x);
-      data[i] = (x * 255) / width; data[i + 1] = (y * 255) / height; data[i + 2] = ((x >> 4) + (y >> 4)) % 2 ? 220 : 40; data[i + 3] = 255;
-    }
-  }
-  fs.writeFileSync(file, encodePng(width, height, data));
-}
 
 /** The convnet fixture (24², 10 classes, no CAM head) under a name, with labels and a crop. */
 function convnet(name: string, resize: 'stretch' | 'shorter-side'): string {
@@ -42,8 +32,8 @@ function convnet(name: string, resize: 'stretch' | 'shorter-side'): string {
 
 const wide = path.join(tmp, 'wide.png');
 const tall = path.join(tmp, 'tall.png');
-writePhoto(wide, 300, 200);
-writePhoto(tall, 160, 240);
+writeTestPhoto(wide, 300, 200);
+writeTestPhoto(tall, 160, 240);
 const netA = convnet('net-a', 'shorter-side');
 const netB = convnet('net-b', 'stretch');
 const METHODS = 'gradient,guided-backprop,cam,occlusion';

@@ -8,19 +8,11 @@ import { decodeImage } from '../../src/engine/image/decode';
 import { inputFrame } from '../../src/engine/preprocess';
 import { capped, serveEngine } from '../../src/engine-process/main';
 import { scaleFrame } from '../../src/protocol/render';
-import { RpcConnection, type Message, type Transport } from '../../src/protocol/rpc';
+import { RpcConnection } from '../../src/protocol/rpc';
+import { transportPair } from './helpers';
 import { PREVIEW_MAX_SIDE, Requests } from '../../src/protocol/messages';
 
-function pair(): [Transport, Transport] {
-  const ls: [((m: Message) => void)[], ((m: Message) => void)[]] = [[], []];
-  const mk = (me: 0 | 1): Transport => ({
-    send: (m) => { const c = structuredClone(m); setImmediate(() => ls[1 - me].forEach((l) => l(c))); },
-    onMessage: (l) => { ls[me].push(l); return () => { ls[me].splice(ls[me].indexOf(l), 1); }; },
-  });
-  return [mk(0), mk(1)];
-}
-
-const [a, b] = pair();
+const [a, b] = transportPair();
 const client = new RpcConnection(a, 'c');
 const { engine } = serveEngine(b, { threads: 1 });
 after(() => engine.dispose());

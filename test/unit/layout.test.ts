@@ -16,11 +16,11 @@ import { loadImageFile, mergePreprocessing, defaultPreprocessing, tensorToRgba }
 import { detectLayout, nchwToNhwc, nhwcToNchw, relevanceForDisplay } from '../../src/engine/layout';
 import { loadInput, renderOverlay } from '../../src/cli/io';
 import { serveEngine } from '../../src/engine-process/main';
-import { RpcConnection, type Message, type Transport } from '../../src/protocol/rpc';
+import { RpcConnection } from '../../src/protocol/rpc';
 import { Requests } from '../../src/protocol/messages';
 import type { TensorData } from '../../src/protocol/types';
 import { randn, rng } from './onenode';
-import { relativeError } from './helpers';
+import { relativeError, transportPair } from './helpers';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-layout-'));
 let counter = 0;
@@ -199,18 +199,8 @@ test('relevance for display: input-shaped NHWC relevance is transposed, maps pas
   assert.equal(relevanceForDisplay(rel, [1, H, W, C], 'NCHW'), rel);
 });
 
-/** Two in-process ends passing messages by structured clone, like fork's 'advanced' serialisation. */
-function pair(): [Transport, Transport] {
-  const ls: [((m: Message) => void)[], ((m: Message) => void)[]] = [[], []];
-  const mk = (me: 0 | 1): Transport => ({
-    send: (m) => { const c = structuredClone(m); setImmediate(() => ls[1 - me].forEach((l) => l(c))); },
-    onMessage: (l) => { ls[me].push(l); return () => { ls[me].splice(ls[me].indexOf(l), 1); }; },
-  });
-  return [mk(0), mk(1)];
-}
-
 test('the engine process gives the panel (N, C, H, W) relevance and the same preview for an NHWC model', async () => {
-  const [a, b] = pair();
+  const [a, b] = transportPair();
   const client = new RpcConnection(a, 'c');
   const { engine: served } = serveEngine(b, { threads: 1 });
   try {

@@ -1,26 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { CancellationSource, RpcConnection, RpcError, request, type Message, type Transport } from '../../src/protocol/rpc';
+import { CancellationSource, RpcConnection, RpcError, request } from '../../src/protocol/rpc';
+import { transportPair } from './helpers';
 import { parseWebviewMessage } from '../../src/protocol/messages';
 import type { TensorData } from '../../src/protocol/types';
-
-/** Two in-process ends that pass messages by structured clone, like fork's 'advanced' serialisation. */
-function pair(): [Transport, Transport] {
-  const ls: [((m: Message) => void)[], ((m: Message) => void)[]] = [[], []];
-  const mk = (me: 0 | 1): Transport => ({
-    send: (m) => { const c = structuredClone(m); setImmediate(() => ls[1 - me].forEach((l) => l(c))); },
-    onMessage: (l) => { ls[me].push(l); return () => { ls[me].splice(ls[me].indexOf(l), 1); }; },
-  });
-  return [mk(0), mk(1)];
-}
 
 const Double = request<TensorData, TensorData>('double');
 const Slow = request<{ steps: number }, number, number>('slow');
 const Throws = request<Record<string, never>, void>('throws');
 
 function setup() {
-  const [a, b] = pair();
+  const [a, b] = transportPair();
   const client = new RpcConnection(a, 'c');
   const server = new RpcConnection(b, 's');
   server.onRequest(Double, (t) => ({ data: t.data.map((v) => v * 2), dims: t.dims }));
