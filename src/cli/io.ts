@@ -7,6 +7,7 @@ import { encodeNpy, readNpy } from '../engine/npy';
 import { inputFrame, loadImageFile, tensorToRgba, type Preprocessing } from '../engine/preprocess';
 import { decodeImage, encodePng, type RgbaImage } from '../engine/image/decode';
 import { invalidParams } from '../engine/errors';
+import { writeFileAtomic } from '../engine/private-files';
 import { channelsFirstDims, relevanceForDisplay } from '../engine/layout';
 import type { LoadedModel } from '../engine/model';
 
@@ -27,9 +28,7 @@ export function loadInput(spec: string, model: LoadedModel): TensorData {
 export function writeAtomic(file: string, bytes: Uint8Array): void {
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir)) throw invalidParams(`the output folder ${dir} does not exist`);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, bytes);
 }
 
 export function checkOutPath(file: string): void {

@@ -13,6 +13,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { invalidInput } from '../errors';
 import { Decoder, paramList, type DecoderSpec } from './inverter-decoder';
 import type { Tf } from './tf';
+import { writeFileAtomic } from '../private-files';
 
 export const FORMAT = 'featurevis-inverter';
 const META_FILE = 'inverter.json';
@@ -52,15 +53,9 @@ function readF32(file: string): Float32Array {
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
-function writeAtomic(file: string, bytes: Buffer): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
-}
-
 export async function saveCheckpoint(decoder: Decoder, optimizer: TF.AdamOptimizer, dir: string, meta: InverterMeta): Promise<void> {
-  writeAtomic(path.join(dir, WEIGHTS_FILE), f32Buffer(decoder.values()));
-  writeAtomic(path.join(dir, TOPOLOGY_FILE), Buffer.from(JSON.stringify({ spec: decoder.spec, params: paramList(decoder.spec).map(({ name, shape }) => ({ name, shape })) })));
+  writeFileAtomic(path.join(dir, WEIGHTS_FILE), f32Buffer(decoder.values()));
+  writeFileAtomic(path.join(dir, TOPOLOGY_FILE), Buffer.from(JSON.stringify({ spec: decoder.spec, params: paramList(decoder.spec).map(({ name, shape }) => ({ name, shape })) })));
   // Adam's state (step count, first and second moments, in variable order) so resuming continues exactly.
   const state = await optimizer.getWeights();
   // The step count is an int32 scalar; it is stored as a float like the rest.
@@ -71,8 +66,8 @@ export async function saveCheckpoint(decoder: Decoder, optimizer: TF.AdamOptimiz
     flat.set(a, o);
     o += a.length;
   }
-  writeAtomic(path.join(dir, OPTIMIZER_FILE), f32Buffer(flat));
-  writeAtomic(path.join(dir, META_FILE), Buffer.from(JSON.stringify(meta, null, 2)));
+  writeFileAtomic(path.join(dir, OPTIMIZER_FILE), f32Buffer(flat));
+  writeFileAtomic(path.join(dir, META_FILE), Buffer.from(JSON.stringify(meta, null, 2)));
 }
 
 /** Adam's saved state into `optimizer`; false when there is none or it does not fit the decoder. */

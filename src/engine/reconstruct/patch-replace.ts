@@ -4,7 +4,7 @@
  * the average of the patches of its k nearest database features (L2), and overlapping patches are averaged.
  *
  * Database cache: one file per (model file + size + mtime, layer, input size, folder, max-patches) under
- * `cache-dir` (default: os.tmpdir()/featurevis-cache, never inside the workspace). It records every image's name,
+ * `cache-dir` (default: the per-user cache folder, <cache>/patches, never inside the workspace). It records every image's name,
  * size and mtime and is rebuilt when any of them changes. Building streams one image at a time; at most
  * `max-patches` entries are kept (reservoir sampling, seeded), so memory is bounded for any folder size.
  * Patches are stored in model-input units; pixels of a receptive field outside the image are stored as NaN and
@@ -12,7 +12,6 @@
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExplainResult } from '../../protocol/types';
 import { integer, layer, path as pathParam, type ParamsOf } from '../methods/params';
@@ -22,13 +21,14 @@ import { loadImageFile } from '../preprocess';
 import { receptiveField, type Geometry } from './receptive-field';
 import { Rng } from './rng';
 import { Runner } from './session';
+import { cacheRoot, privateDir, writeFileAtomic } from '../private-files';
 
 export const PATCH_PARAMS = [
   layer('layer', 'Layer', { required: true, help: 'the feature map whose positions are matched' }),
   pathParam('database', 'Image folder', { kind: 'folder', required: true, help: 'folder of images for the patch database' }),
   integer('k', 'Neighbours k', { default: 1, min: 1, max: 100 }),
   integer('max-patches', 'Database size cap', { default: 50000, min: 1, help: 'most (feature, patch) entries kept (reservoir sample)' }),
-  pathParam('cache-dir', 'Cache folder', { kind: 'folder', help: 'where databases are cached (default: <tmp>/featurevis-cache)' }),
+  pathParam('cache-dir', 'Cache folder', { kind: 'folder', help: 'where databases are cached (default: the per-user cache folder)' }),
   integer('seed', 'Seed', { default: 0, min: 0 }),
 ] as const;
 
@@ -74,8 +74,9 @@ export function listFolder(dir: string): { files: { name: string; size: number; 
   return { files, notes };
 }
 
+/** The per-user cache folder for patch databases, created private (0700) with its parent (see ../private-files.ts). */
 export function defaultCacheDir(): string {
-  return path.join(os.tmpdir(), 'featurevis-cache');
+  return privateDir(path.join(privateDir(cacheRoot()), 'patches'));
 }
 
 export async function buildDatabase(ctx: MethodRunContext, opts: { layer: string; folder: string; dims: number[]; maxPatches: number; cacheDir: string; seed: number }): Promise<PatchDb & { geometry: Geometry; cached: boolean }> {
@@ -183,9 +184,7 @@ function writeCache(file: string, manifest: Manifest, db: PatchDb): void {
     head = Buffer.concat([head, Buffer.from(' '.repeat(pad))]);
     const len = Buffer.alloc(4);
     len.writeUInt32LE(head.length);
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, Buffer.concat([len, head, Buffer.from(db.features.buffer, db.features.byteOffset, db.features.byteLength), Buffer.from(db.patches.buffer, db.patches.byteOffset, db.patches.byteLength)]));
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, [len, head, Buffer.from(db.features.buffer, db.features.byteOffset, db.features.byteLength), Buffer.from(db.patches.buffer, db.patches.byteOffset, db.patches.byteLength)]);
   } catch {
     // A cache that cannot be written only costs a rebuild next time.
   }
