@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import { EngineClient } from './engineClient';
+import { APPROVED_KEY, exportDecision } from './exportConsent';
 import { Log, guarded, showError } from './log';
 import { ModelInspector, type InspectorNode } from './inspector';
 import { OnnxEditorProvider } from './onnxEditor';
@@ -107,7 +108,8 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
     }
   }));
 
-  context.subscriptions.push(vscode.workspace.onDidSaveTextDocument((doc) => runExportOnSave(doc, log)));
+  const asked = new Set<string>();
+  context.subscriptions.push(vscode.workspace.onDidSaveTextDocument(guarded(log, 'export on save', (doc: vscode.TextDocument) => runExportOnSave(doc, log, context.workspaceState, asked))));
 
   const activationMs = performance.now() - t0;
   const total = performance.now() - moduleLoadedAt;
@@ -116,17 +118,39 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
   return { engine, activationMs };
 }
 
-/** `featurevis.exportCommand` on save of files matching `featurevis.exportOnSave`, trusted workspaces only. */
-function runExportOnSave(doc: vscode.TextDocument, log: Log): void {
+const origins = (i: { globalValue?: string; workspaceValue?: string; workspaceFolderValue?: string } | undefined) =>
+  ({ user: i?.globalValue, workspace: i?.workspaceFolderValue ?? i?.workspaceValue });
+
+/**
+ * `featurevis.exportCommand` on save of files matching `featurevis.exportOnSave`, trusted workspaces only; a
+ * command or glob set by the workspace first needs the user's approval of that exact command (exportConsent.ts).
+ */
+async function runExportOnSave(doc: vscode.TextDocument, log: Log, state: vscode.Memento, asked: Set<string>): Promise<void> {
   const cfg = vscode.workspace.getConfiguration('featurevis', doc.uri);
-  const glob = cfg.get<string>('exportOnSave', '').trim();
-  const command = cfg.get<string>('exportCommand', '').trim();
-  if (!glob || !command) return;
-  if (vscode.languages.match({ pattern: glob }, doc) === 0) return;
-  if (!vscode.workspace.isTrusted) {
-    log.line(`[export] not running '${command}': the workspace is not trusted`);
+  const approved = state.get<string[]>(APPROVED_KEY, []);
+  const d = exportDecision({
+    command: origins(cfg.inspect<string>('exportCommand')), glob: origins(cfg.inspect<string>('exportOnSave')),
+    approvedHashes: approved, trusted: vscode.workspace.isTrusted,
+  });
+  if (d.kind === 'none') {
+    if (d.reason !== 'no export command or glob is set') log.line(`[export] not running the export command: ${d.reason}`);
     return;
   }
+  if (vscode.languages.match({ pattern: d.glob }, doc) === 0) return;
+  if (d.kind === 'ask') {
+    // One prompt per command per session: a declined command is not asked again on every save.
+    if (asked.has(d.hash)) { log.line(`[export] not running '${d.command}': not approved`); return; }
+    asked.add(d.hash);
+    const pick = await vscode.window.showWarningMessage(
+      'FeatureVis: this workspace\'s settings ask to run a shell command when you save a file. Run it?',
+      { modal: true, detail: `Command:\n${d.command}\n\nOn save of files matching: ${d.glob}\n\nOnly allow commands you have read and trust. FeatureVis remembers your choice for this workspace and asks again if the command changes.` },
+      'Allow',
+    );
+    if (pick !== 'Allow') { log.line(`[export] '${d.command}' was not approved; not running it`); return; }
+    await state.update(APPROVED_KEY, [...new Set([...state.get<string[]>(APPROVED_KEY, []), d.hash])]);
+    log.line(`[export] '${d.command}' approved for this workspace`);
+  }
+  const command = d.command;
   const cwd = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
   log.line(`[export] ${path.basename(doc.uri.fsPath)} saved → running: ${command} (in ${cwd})`);
   const t0 = Date.now();
