@@ -9,7 +9,7 @@ import type { TensorData } from '../protocol/types';
 import { decodeImage, type RgbaImage } from './image/decode';
 import { resizeFloat } from './image/resize';
 import type { InputFrame } from '../protocol/render';
-import { invalidInput } from './errors';
+import { FeatureVisError, invalidInput } from './errors';
 import { parseLayout, type Layout } from './layout';
 
 export interface Preprocessing {
@@ -35,6 +35,68 @@ export interface Sidecar {
 
 export const IMAGENET: Pick<Preprocessing, 'mean' | 'std'> = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
+/** Largest labels file a sidecar may name (ImageNet-21k's labels are about 0.5 MiB). */
+export const MAX_LABELS_BYTES = 16 * 1024 ** 2;
+/** Largest input side a sidecar may ask for: far above any CNN's, small enough that buffers stay bounded. */
+export const MAX_INPUT_SIDE = 8192;
+
+const sidecarError = (file: string, message: string) => new FeatureVisError('ModelLoadFailed', `${path.basename(file)}: ${message}`);
+
+/**
+ * A sidecar's labels file: it must resolve, symlinks followed, to a regular file inside the model's folder and be
+ * at most MAX_LABELS_BYTES, checked before reading (a path such as /dev/zero would otherwise never finish).
+ */
+function readLabelsFile(file: string, name: string): string[] {
+  const dir = fs.realpathSync(path.dirname(file));
+  let real: string;
+  try {
+    real = fs.realpathSync(path.resolve(dir, name));
+  } catch (e) {
+    throw sidecarError(file, `labels '${name}' cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (!real.startsWith(dir + path.sep)) throw sidecarError(file, `labels '${name}' must be a file inside the model's folder (${dir})`);
+  const stat = fs.statSync(real);
+  if (!stat.isFile()) throw sidecarError(file, `labels '${name}' is not a regular file`);
+  if (stat.size > MAX_LABELS_BYTES) {
+    throw sidecarError(file, `labels '${name}' is ${(stat.size / 1024 ** 2).toFixed(1)} MiB; a labels file may be at most ${MAX_LABELS_BYTES / 1024 ** 2} MiB`);
+  }
+  return fs.readFileSync(real, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+}
+
+/** The sidecar's preprocessing fields, each checked with the bounds settings get (mergePreprocessing); a bad one is named. */
+function sidecarPreprocessing(file: string, raw: Record<string, unknown>): Omit<Preprocessing, 'layout'> {
+  const side = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= MAX_INPUT_SIDE;
+  const show = (v: unknown) => JSON.stringify(v)?.slice(0, 80);
+  if (!Array.isArray(raw.size) || raw.size.length !== 2 || !raw.size.every(side)) {
+    throw sidecarError(file, `size must be [height, width], positive integers up to ${MAX_INPUT_SIDE}; got ${show(raw.size)}`);
+  }
+  if (raw.channels !== undefined && raw.channels !== 'RGB' && raw.channels !== 'BGR' && raw.channels !== 'L') {
+    throw sidecarError(file, `channels must be "RGB", "BGR" or "L"; got ${show(raw.channels)}`);
+  }
+  const channels = raw.channels === 'BGR' ? 'BGR' : raw.channels === 'L' ? 'L' : 'RGB';
+  const n = channels === 'L' ? 1 : 3;
+  const stats = (key: 'mean' | 'std'): number[] => {
+    const v = raw[key];
+    if (!Array.isArray(v) || v.length !== n || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw sidecarError(file, `${key} must be ${n} number${n > 1 ? 's' : ''} (one per ${channels} channel); got ${show(v)}`);
+    }
+    return v as number[];
+  };
+  const mean = stats('mean');
+  const std = stats('std');
+  if (std.some((v) => v === 0)) throw sidecarError(file, `std must be non-zero (it divides each channel); got ${show(std)}`);
+  const r = raw.resize as { mode?: unknown; size?: unknown; crop?: unknown } | undefined;
+  let resize: Preprocessing['resize'] = { mode: 'stretch' };
+  if (r !== undefined) {
+    if (r && typeof r === 'object' && r.mode === 'shorter-side' && side(r.size) && side(r.crop)) {
+      resize = { mode: 'shorter-side', size: r.size as number, crop: r.crop as number };
+    } else if (!(r && typeof r === 'object' && r.mode === 'stretch')) {
+      throw sidecarError(file, `resize must be {"mode": "stretch"} or {"mode": "shorter-side", "size": n, "crop": n} with positive integers up to ${MAX_INPUT_SIDE}; got ${show(r)}`);
+    }
+  }
+  return { size: [raw.size[0], raw.size[1]], resize, mean, std, channels };
+}
+
 export function readSidecar(modelPath: string): Sidecar {
   const base = modelPath.replace(/\.onnx$/i, '');
   const file = [`${base}.featurevis.json`, `${base}.json`].find((f) => fs.existsSync(f));
@@ -46,22 +108,13 @@ export function readSidecar(modelPath: string): Sidecar {
     throw invalidInput(`${path.basename(file)} is not valid JSON (${(e as Error).message})`);
   }
   const out: Sidecar = { name: typeof raw.name === 'string' ? raw.name : undefined };
-  if (typeof raw.labels === 'string') {
-    const labelFile = path.resolve(path.dirname(file), raw.labels);
-    out.labels = fs.readFileSync(labelFile, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
-  } else if (Array.isArray(raw.labels)) out.labels = raw.labels.map(String);
+  if (typeof raw.labels === 'string') out.labels = readLabelsFile(file, raw.labels);
+  else if (Array.isArray(raw.labels)) out.labels = raw.labels.map(String);
   const layout = parseLayout(raw.layout);
   if (raw.layout !== undefined && !layout) throw invalidInput(`${path.basename(file)}: layout must be "NCHW" or "NHWC", got ${JSON.stringify(raw.layout)}`);
-  if (Array.isArray(raw.size) && Array.isArray(raw.mean) && Array.isArray(raw.std)) {
-    const r = raw.resize as { mode?: string; size?: number; crop?: number } | undefined;
-    out.preprocessing = {
-      size: [Number(raw.size[0]), Number(raw.size[1])],
-      resize: r && r.mode === 'shorter-side' ? { mode: 'shorter-side', size: Number(r.size), crop: Number(r.crop) } : { mode: 'stretch' },
-      mean: raw.mean.map(Number),
-      std: raw.std.map(Number),
-      channels: raw.channels === 'BGR' ? 'BGR' : raw.channels === 'L' ? 'L' : 'RGB',
-      ...(layout ? { layout } : {}),
-    };
+  // Any of the three means the sidecar describes preprocessing, so all three must then be present and valid.
+  if (raw.size !== undefined || raw.mean !== undefined || raw.std !== undefined) {
+    out.preprocessing = { ...sidecarPreprocessing(file, raw), ...(layout ? { layout } : {}) };
   }
   return out;
 }
