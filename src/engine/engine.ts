@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { DenseMap, ExplainResult, LayerInfo, MethodInfo, ModelSummary, ParamValues, Prediction, Region, TargetSpec, TensorData } from '../protocol/types';
-import { LoadedModel, type SessionSettings } from './model';
+import { LoadedModel, type CompiledSession, type SessionSettings } from './model';
+import { budgetBytes, SessionBudget } from './session-budget';
 import { methods } from './methods';
 import type { CompiledMethod, Method, ParamBag } from './methods/types';
 import type { CancellationToken } from './methods/run-context';
@@ -64,10 +65,22 @@ export function checkInput(model: LoadedModel, input: TensorData): void {
   }
 }
 
+/** Open models kept (least recently used beyond this are closed); their sessions share one memory budget. */
+const MAX_OPEN_MODELS = 8;
+const MAX_SESSIONS = 12;
+
 export class Engine {
   private readonly models = new Map<string, { mtimeMs: number; model: LoadedModel }>();
+  private readonly sessions: SessionBudget<CompiledSession>;
 
-  constructor(readonly settings: SessionSettings = {}) {}
+  constructor(readonly settings: SessionSettings = {}) {
+    this.sessions = new SessionBudget(MAX_SESSIONS, budgetBytes(settings.memoryBudgetMB));
+  }
+
+  /** The compiled-session budget shared by every open model. */
+  get budget(): Pick<SessionBudget<CompiledSession>, 'keys' | 'heldBytes' | 'maxBytes'> {
+    return this.sessions;
+  }
 
   methods(): MethodInfo[] {
     return methods.infos();
@@ -89,10 +102,19 @@ export class Engine {
       throw new FeatureVisError('ModelLoadFailed', `model file not found: ${resolved}`);
     }
     const cached = this.models.get(resolved);
-    if (cached && cached.mtimeMs === stat.mtimeMs) return cached.model;
+    this.models.delete(resolved);
+    if (cached && cached.mtimeMs === stat.mtimeMs) {
+      this.models.set(resolved, cached);
+      return cached.model;
+    }
     if (cached) void cached.model.dispose();
-    const model = LoadedModel.open(resolved, this.settings);
+    const model = LoadedModel.open(resolved, this.settings, this.sessions);
     this.models.set(resolved, { mtimeMs: stat.mtimeMs, model });
+    for (const [file, m] of this.models) {
+      if (this.models.size <= MAX_OPEN_MODELS) break;
+      this.models.delete(file);
+      void m.model.dispose();
+    }
     return model;
   }
 

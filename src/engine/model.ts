@@ -19,6 +19,7 @@ import { compileGraph, type CompiledGraph } from './compile';
 import type { GraphPlan } from './plans/types';
 import { defaultRegistry } from './backward/registry';
 import { UnsupportedOpError } from './backward/errors';
+import { budgetBytes, SessionBudget } from './session-budget';
 
 /** The newest ONNX IR version onnxruntime-node reads. */
 export const MAX_IR_VERSION = 13;
@@ -26,6 +27,8 @@ export const MAX_IR_VERSION = 13;
 export interface SessionSettings {
   threads?: number;
   executionProvider?: 'cpu' | 'webgpu' | 'cuda';
+  /** The memory budget for compiled sessions of all open models, MB (the `featurevis.memoryBudgetMB` setting). */
+  memoryBudgetMB?: number;
   /** Preprocessing for models without a sidecar (the extension's `featurevis.preprocessing` setting). */
   preprocessing?: Partial<Preprocessing>;
 }
@@ -39,47 +42,10 @@ export interface CompiledSession {
   session: ort.InferenceSession;
   compiled: CompiledGraph;
   compileMs: number;
-  /** Size of the serialized graph, weights included (what the session holds in memory, roughly). */
+  /** Size of the serialized graph, weights included. */
   graphBytes: number;
-}
-
-/**
- * LRU of compiled sessions, bounded by count and by the size of their graphs (weights included), so a panel
- * comparing methods keeps its sessions warm without holding every VGG-sized graph ever built.
- */
-class SessionCache {
-  private readonly map = new Map<string, { value: Promise<CompiledSession>; bytes: number }>();
-  constructor(private readonly maxEntries: number, private readonly maxBytes: number) {}
-  get(key: string): Promise<CompiledSession> | undefined {
-    const e = this.map.get(key);
-    if (e) {
-      this.map.delete(key);
-      this.map.set(key, e);
-    }
-    return e?.value;
-  }
-  set(key: string, value: Promise<CompiledSession>): void {
-    const entry = { value, bytes: 0 };
-    this.map.set(key, entry);
-    value.then((s) => {
-      entry.bytes = s.graphBytes;
-      this.evict();
-    }, () => this.map.get(key) === entry && this.map.delete(key));
-    this.evict();
-  }
-  private evict(): void {
-    let total = [...this.map.values()].reduce((a, e) => a + e.bytes, 0);
-    for (const [k, e] of this.map) {
-      if (this.map.size <= 1 || (this.map.size <= this.maxEntries && total <= this.maxBytes)) break;
-      this.map.delete(k);
-      total -= e.bytes;
-      void e.value.then((s) => s.session.release()).catch(() => undefined);
-    }
-  }
-  clear(): void {
-    for (const e of this.map.values()) void e.value.then((s) => s.session.release()).catch(() => undefined);
-    this.map.clear();
-  }
+  /** What the session costs the budget: the process growth while creating it, at least graphBytes. */
+  bytes: number;
 }
 
 export function sessionOptions(s: SessionSettings): ort.InferenceSession.SessionOptions {
@@ -104,9 +70,8 @@ export class LoadedModel {
   private forward?: Promise<ort.InferenceSession>;
   private readonly probes = new Map<string, Promise<ProbeResult>>();
   private readonly prepared = new Map<string, Promise<Prepared>>();
-  private readonly sessions = new SessionCache(6, 2 * 1024 ** 3);
-
-  private constructor(readonly path: string, readonly model: Model, readonly settings: SessionSettings) {
+  private constructor(readonly path: string, readonly model: Model, readonly settings: SessionSettings,
+    private readonly sessions: SessionBudget<CompiledSession>) {
     this.sidecar = readSidecar(path);
     const inputs = dataInputs(model.graph);
     if (inputs.length === 0) throw new FeatureVisError('ModelLoadFailed', `${path} has no data input`);
@@ -121,7 +86,8 @@ export class LoadedModel {
     this.inputDims = input.dims;
   }
 
-  static open(file: string, settings: SessionSettings = {}): LoadedModel {
+  /** `sessions`: the memory budget shared with other open models (the Engine's); a model of its own by default. */
+  static open(file: string, settings: SessionSettings = {}, sessions = new SessionBudget<CompiledSession>(6, budgetBytes(settings.memoryBudgetMB))): LoadedModel {
     try {
       const model = loadModelFile(file);
       inlineLocalFunctions(model);
@@ -130,7 +96,7 @@ export class LoadedModel {
       // onnxruntime itself then rejects any feature it lacks. The forward session then reads re-encoded bytes.
       const lowered = model.irVersion > MAX_IR_VERSION;
       if (lowered) model.irVersion = MAX_IR_VERSION;
-      const loaded = new LoadedModel(path.resolve(file), model, settings);
+      const loaded = new LoadedModel(path.resolve(file), model, settings, sessions);
       loaded.irLowered = lowered;
       return loaded;
     } catch (e) {
@@ -239,7 +205,7 @@ export class LoadedModel {
    */
   compiledSession(key: string, plan: GraphPlan, target: string, dims: number[], options: { argmaxSelect?: boolean } = {}): Promise<CompiledSession> {
     const cacheKey = `${key}|${plan.key}|${options.argmaxSelect ? 'argmax|' : ''}${target}|${dims.join('x')}`;
-    let s = this.sessions.get(cacheKey);
+    let s = this.sessions.get(`${this.path}|${cacheKey}`);
     if (!s) {
       s = (async () => {
         const t0 = performance.now();
@@ -253,22 +219,32 @@ export class LoadedModel {
           }
           throw e;
         }
+        const graphBytes = compiled.bytes.byteLength;
+        this.sessions.checkFits(graphBytes, `explaining ${path.basename(this.path)}`);
         let session: ort.InferenceSession;
+        const rss0 = process.memoryUsage.rss();
         try {
           session = await ort.InferenceSession.create(compiled.bytes, sessionOptions(this.settings));
         } catch (e) {
           throw new FeatureVisError('Internal', `onnxruntime rejected the compiled explanation graph: ${(e as Error).message.split('\n')[0]}`);
         }
+        const bytes = Math.max(graphBytes, process.memoryUsage.rss() - rss0);
+        try {
+          this.sessions.checkFits(bytes, `explaining ${path.basename(this.path)}`);
+        } catch (e) {
+          await session.release();
+          throw e;
+        }
         // The serialized graph (weights included) is onnxruntime's now; keep only the names.
-        return { session, compiled: { ...compiled, bytes: new Uint8Array(0) }, compileMs: performance.now() - t0, graphBytes: compiled.bytes.byteLength };
+        return { session, compiled: { ...compiled, bytes: new Uint8Array(0) }, compileMs: performance.now() - t0, graphBytes, bytes };
       })();
-      this.sessions.set(cacheKey, s);
+      this.sessions.set(`${this.path}|${cacheKey}`, this.path, s);
     }
     return s;
   }
 
   async dispose(): Promise<void> {
-    this.sessions.clear();
+    this.sessions.clear(this.path);
     const f = this.forward;
     this.forward = undefined;
     if (f) await f.then((s) => s.release()).catch(() => undefined);
