@@ -11,26 +11,45 @@ export function loadModelFile(file: string): Model {
   } catch (e) {
     throw new OnnxFormatError(`cannot read model file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const dir = path.dirname(file);
-  const opened = new Map<string, number>();
+  const dir = fs.realpathSync(path.dirname(file));
+  const opened = new Map<string, { fd: number; size: number }>();
   try {
     return decodeModel(bytes, (location, offset, length) => {
-      const full = path.resolve(dir, location);
-      if (!full.startsWith(path.resolve(dir) + path.sep)) {
-        throw new OnnxFormatError(`external data location '${location}' points outside the model's folder`);
+      // Symlinks are followed before the check, so a link inside the folder cannot lead outside it.
+      const outside = () => new OnnxFormatError(`external data location '${location}' points outside the model's folder`);
+      if (!path.resolve(dir, location).startsWith(dir + path.sep)) throw outside();
+      let full: string;
+      try {
+        full = fs.realpathSync(path.resolve(dir, location));
+      } catch {
+        throw new OnnxFormatError(`the model's external data file '${location}' is missing next to ${path.basename(file)}`);
       }
-      let fd = opened.get(full);
-      if (fd === undefined) {
+      if (!full.startsWith(dir + path.sep)) throw outside();
+      let f = opened.get(full);
+      if (f === undefined) {
+        let fd: number;
         try {
           fd = fs.openSync(full, 'r');
         } catch {
           throw new OnnxFormatError(`the model's external data file '${location}' is missing next to ${path.basename(file)}`);
         }
-        opened.set(full, fd);
+        const stat = fs.fstatSync(fd);
+        f = { fd, size: stat.size };
+        opened.set(full, f);
+        if (!stat.isFile()) throw new OnnxFormatError(`external data location '${location}' is not a regular file`);
       }
-      const size = length ?? fs.fstatSync(fd).size - offset;
+      const count = (name: string, v: number) => {
+        if (!Number.isSafeInteger(v) || v < 0) throw new OnnxFormatError(`external data ${name} ${v} for '${location}' is not a non-negative integer`);
+        return v;
+      };
+      // Checked against the file before allocating: a length from the model alone could ask for any amount.
+      const start = count('offset', offset);
+      const size = length === undefined ? f.size - start : count('length', length);
+      if (size < 0 || start + size > f.size) {
+        throw new OnnxFormatError(`external data offset ${start} + length ${length ?? '(rest)'} lies beyond the end of '${location}' (${f.size} bytes)`);
+      }
       const buf = Buffer.alloc(size);
-      const read = fs.readSync(fd, buf, 0, size, offset);
+      const read = fs.readSync(f.fd, buf, 0, size, start);
       if (read !== size) throw new OnnxFormatError(`external data file '${location}' is shorter than the model says`);
       return buf;
     });
@@ -38,6 +57,6 @@ export function loadModelFile(file: string): Model {
     if (e instanceof OnnxFormatError) throw new OnnxFormatError(`${path.basename(file)}: ${e.message}`);
     throw e;
   } finally {
-    for (const fd of opened.values()) fs.closeSync(fd);
+    for (const { fd } of opened.values()) fs.closeSync(fd);
   }
 }
