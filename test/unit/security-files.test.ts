@@ -264,3 +264,19 @@ test('well-formed interlaced and plain PNGs still decode; a 20000×20000 interla
   assert.deepEqual(Buffer.from(img.data), Buffer.from(pixels));
   throwsTyped(() => decodeImage(interlacedBomb(20000, 20000, 1), 'wide.png'), 'InvalidInput', /20000×20000.*megapixels/);
 });
+
+/** A JPEG that is only a frame header: width × height and `components` components, each sampled 1×1. */
+function jpegFrame(width: number, height: number, components: number): Buffer {
+  const seg = [0xff, 0xc0, 0, 8 + 3 * components, 8, height >> 8, height & 255, width >> 8, width & 255, components];
+  for (let i = 0; i < components; i++) seg.push(i + 1, 0x11, 0);
+  return Buffer.from([0xff, 0xd8, ...seg, 0xff, 0xd9]);
+}
+
+test('a JPEG frame with many components (memory within the megapixel cap) or too many pixels is refused from its header', () => {
+  const r = isolated('image/decode.ts', `mod.decodeImage(Buffer.from(${JSON.stringify([...jpegFrame(7000, 7000, 12)])}), 'many.jpg')`, 60_000);
+  assert.equal(r.code, 'InvalidInput', r.message);
+  assert.match(r.message ?? '', /many\.jpg declares 12 colour components.*at most 4/);
+  assert.ok(r.grewMB < 200, `peak RSS grew by ${r.grewMB.toFixed(0)} MB`);
+  assert.ok(r.ms < 2000, `took ${r.ms} ms`);
+  throwsTyped(() => decodeImage(jpegFrame(20000, 20000, 3), 'wide.jpg'), 'InvalidInput', /wide\.jpg is larger than 50 megapixels/);
+});
