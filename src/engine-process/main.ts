@@ -122,6 +122,18 @@ export function capped(img: RgbaImage, max: number): { width: number; height: nu
   return { width, height, data };
 }
 
+/**
+ * An uncaught error leaves the engine in an unknown state, and the request it broke would never answer: log it
+ * and exit(1), so that the host fails what was in flight and starts a fresh process (engineClient.ts).
+ */
+export function installCrashHandlers(proc: Pick<NodeJS.Process, 'on' | 'exit'>, write: (line: string) => void): void {
+  const die = (what: string, e: unknown) => {
+    try { write(`${what}: ${(e as Error)?.stack ?? String(e)}; exiting so that the host restarts the engine`); } finally { proc.exit(1); }
+  };
+  proc.on('uncaughtException', (e) => die('uncaught exception', e));
+  proc.on('unhandledRejection', (e) => die('unhandled rejection', e));
+}
+
 /** A frame of an image of f.width × f.height expressed in the same image resized to width × height. */
 function main(): void {
   if (!process.send) {
@@ -136,8 +148,7 @@ function main(): void {
   };
   serveEngine(transport, settings);
   process.on('disconnect', () => { log('host disconnected; exiting'); process.exit(0); });
-  process.on('uncaughtException', (e) => { log(`uncaught: ${e.stack ?? e}`); });
-  process.on('unhandledRejection', (e) => { log(`unhandled rejection: ${(e as Error)?.stack ?? e}`); });
+  installCrashHandlers(process, log);
   log(`started (pid ${process.pid}, node ${process.version}, settings ${JSON.stringify(settings)})`);
 }
 

@@ -86,8 +86,7 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
   });
   register('featurevis.showLog', 'Show Log', () => log.channel.show(true));
   register('featurevis.restartEngine', 'Restart Engine', () => {
-    engine.resetRestarts();
-    engine.kill('SIGTERM');
+    engine.restart('FeatureVis: Restart Engine');
     void vscode.window.showInformationMessage('FeatureVis: the engine restarts on the next request.');
   });
   register('featurevis.inspector.refresh', 'Refresh', () => inspector.refresh());
@@ -104,7 +103,7 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (['executionProvider', 'threads', 'preprocessing'].some((k) => e.affectsConfiguration(`featurevis.${k}`))) {
       log.line('[host] engine settings changed; restarting the engine on the next request');
-      engine.kill('SIGTERM');
+      engine.restart('engine settings changed');
     }
   }));
 

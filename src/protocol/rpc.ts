@@ -80,6 +80,8 @@ export class RpcError extends Error {
 
 export const CANCEL = '$/cancel';
 export const PROGRESS = '$/progress';
+/** Answered by every connection as soon as its event loop is free: the host's heartbeat (engineClient.ts). */
+export const Ping = request<Record<string, never>, true>('$/ping');
 
 export function isMessage(x: unknown): x is Message {
   if (!x || typeof x !== 'object') return false;
@@ -131,6 +133,7 @@ export class RpcConnection {
   constructor(private readonly transport: Transport, prefix = 'r') {
     this.prefix = prefix;
     this.unlisten = transport.onMessage((m) => this.dispatch(m));
+    this.handlers.set(Ping.method, () => true);
   }
 
   onRequest<P, R, Pr>(type: RequestType<P, R, Pr>, handler: (params: P, ctx: HandlerContext<Pr>) => R | Promise<R>): void {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { CancellationSource, RpcConnection, RpcError, request } from '../../src/protocol/rpc';
+import { CancellationSource, Ping, RpcConnection, RpcError, request } from '../../src/protocol/rpc';
 import { transportPair } from './helpers';
 import { parseWebviewMessage } from '../../src/protocol/messages';
 import type { TensorData } from '../../src/protocol/types';
@@ -78,6 +78,11 @@ test('an unknown method answers an error; close() fails pending requests', async
   const p = client.sendRequest(Slow, { steps: 50 });
   client.close({ code: 'EngineCrashed', message: 'gone' });
   await assert.rejects(p, (e: RpcError) => e.code === 'EngineCrashed');
+});
+
+test('every connection answers the heartbeat ping without a registered handler', async () => {
+  const { client } = setup();
+  assert.equal(await client.sendRequest(Ping, {}), true);
 });
 
 test('invalid webview messages are rejected with a reason', () => {
