@@ -20,7 +20,8 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, t
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
     `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-    `img-src ${webview.cspSource} blob: data:`,
+    // Images reach the webview as pixels (ImageData, createImageBitmap of bytes), never as URLs.
+    `img-src ${webview.cspSource}`,
     `font-src ${webview.cspSource}`,
     "form-action 'none'",
     "base-uri 'none'",

@@ -40,3 +40,9 @@ test('package.json: limited Restricted Mode support; every restricted setting ex
   for (const k of ['featurevis.exportCommand', 'featurevis.exportOnSave', 'featurevis.model']) assert.ok(u.restrictedConfigurations.includes(k), k);
   for (const k of u.restrictedConfigurations) assert.ok(props[k], `${k} is a contributed setting`);
 });
+
+test('webview CSP: images only from the extension (no blob: or data: URLs; pixels arrive as ImageData)', () => {
+  const src = fs.readFileSync(path.join(root, 'src/host/webviewHtml.ts'), 'utf8');
+  const img = src.match(/`img-src ([^`]*)`/)?.[1];
+  assert.equal(img, '${webview.cspSource}');
+});
