@@ -35,7 +35,7 @@ export interface Sidecar {
 
 export const IMAGENET: Pick<Preprocessing, 'mean' | 'std'> = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
-/** Largest labels file a sidecar may name (ImageNet-21k's labels are about 0.5 MiB). */
+/** Largest sidecar, and largest labels file it may name (ImageNet-21k's labels are about 0.5 MiB). */
 export const MAX_LABELS_BYTES = 16 * 1024 ** 2;
 /** Largest input side a sidecar may ask for: far above any CNN's, small enough that buffers stay bounded. */
 export const MAX_INPUT_SIDE = 8192;
@@ -55,12 +55,31 @@ function readLabelsFile(file: string, name: string): string[] {
     throw sidecarError(file, `labels '${name}' cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   if (!real.startsWith(dir + path.sep)) throw sidecarError(file, `labels '${name}' must be a file inside the model's folder (${dir})`);
-  const stat = fs.statSync(real);
-  if (!stat.isFile()) throw sidecarError(file, `labels '${name}' is not a regular file`);
-  if (stat.size > MAX_LABELS_BYTES) {
-    throw sidecarError(file, `labels '${name}' is ${(stat.size / 1024 ** 2).toFixed(1)} MiB; a labels file may be at most ${MAX_LABELS_BYTES / 1024 ** 2} MiB`);
+  return readBounded(real, MAX_LABELS_BYTES, (rule) => sidecarError(file, `labels '${name}' ${rule}`)).split(/\r?\n/).filter((l) => l.length > 0);
+}
+
+/**
+ * A regular file of at most `max` bytes as text. Checked by path first (opening a FIFO would block), then again on
+ * the open descriptor, and never more than its size + 1 bytes read, so a file growing meanwhile stays bounded.
+ */
+function readBounded(file: string, max: number, fail: (rule: string) => Error): string {
+  const regular = (st: fs.Stats) => {
+    if (!st.isFile()) throw fail('is not a regular file');
+    if (st.size > max) throw fail(`is ${(st.size / 1024 ** 2).toFixed(1)} MiB; it may be at most ${max / 1024 ** 2} MiB`);
+  };
+  regular(fs.statSync(file));
+  const fd = fs.openSync(file, 'r');
+  try {
+    const st = fs.fstatSync(fd);
+    regular(st);
+    const buf = Buffer.alloc(st.size + 1);
+    let n = 0;
+    for (let r; n < buf.length && (r = fs.readSync(fd, buf, n, buf.length - n, n)) > 0;) n += r;
+    if (n > st.size) throw fail('changed while being read');
+    return buf.toString('utf8', 0, n);
+  } finally {
+    fs.closeSync(fd);
   }
-  return fs.readFileSync(real, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
 }
 
 /** The sidecar's preprocessing fields, each checked with the bounds settings get (mergePreprocessing); a bad one is named. */
@@ -103,8 +122,9 @@ export function readSidecar(modelPath: string): Sidecar {
   if (!file) return {};
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(readBounded(file, MAX_LABELS_BYTES, (rule) => sidecarError(file, `the sidecar ${rule}`)));
   } catch (e) {
+    if (e instanceof FeatureVisError) throw e;
     throw invalidInput(`${path.basename(file)} is not valid JSON (${(e as Error).message})`);
   }
   const out: Sidecar = { name: typeof raw.name === 'string' ? raw.name : undefined };

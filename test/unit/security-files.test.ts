@@ -73,6 +73,20 @@ test('sidecar labels: /dev/zero is refused at once, not read forever', { skip: !
   assert.ok(r.ms < 2000, `took ${r.ms} ms`);
 });
 
+test('a FIFO as labels and /dev/zero as the sidecar itself are refused without opening them', { skip: spawnSync('mkfifo', ['--version']).status !== 0 }, () => {
+  const fifo = sidecarDir({ labels: 'pipe' });
+  assert.equal(spawnSync('mkfifo', [path.join(fifo.dir, 'pipe')]).status, 0);
+  const r = isolated('preprocess.ts', `mod.readSidecar(${JSON.stringify(fifo.model)})`);
+  assert.equal(r.code, 'ModelLoadFailed', r.message);
+  assert.match(r.message ?? '', /labels 'pipe' is not a regular file/);
+  const zero = sidecarDir({});
+  fs.unlinkSync(path.join(zero.dir, 'model.json'));
+  fs.symlinkSync('/dev/zero', path.join(zero.dir, 'model.json'));
+  const z = isolated('preprocess.ts', `mod.readSidecar(${JSON.stringify(zero.model)})`);
+  assert.equal(z.code, 'ModelLoadFailed', z.message);
+  assert.match(z.message ?? '', /model\.json: the sidecar is not a regular file/);
+});
+
 test('sidecar labels: ../ and absolute paths outside the model\'s folder are refused', () => {
   fs.writeFileSync(path.join(tmp, 'outside.txt'), 'secret\n');
   throwsTyped(() => readSidecar(sidecarDir({ labels: '../outside.txt' }).model), 'ModelLoadFailed', /labels '\.\.\/outside\.txt'.*inside the model's folder/);
@@ -181,6 +195,16 @@ test('external data: a location that is a folder, and offsets or lengths beyond 
   const folder = externalCopy();
   fs.mkdirSync(path.join(folder.dir, 'convnet-external.onnx.data'));
   assert.throws(() => loadModelFile(folder.model), /'convnet-external\.onnx\.data' is not a regular file/);
+});
+
+test('a model path that is a device or a folder is refused without reading it', () => {
+  const dir = path.join(tmp, `dev${counter++}`);
+  fs.mkdirSync(dir);
+  assert.throws(() => loadModelFile(dir), /not a regular file/);
+  if (!fs.existsSync('/dev/zero')) return;
+  fs.symlinkSync('/dev/zero', path.join(dir, 'zero.onnx'));
+  const r = isolated('onnx/load.ts', `mod.loadModelFile(${JSON.stringify(path.join(dir, 'zero.onnx'))})`);
+  assert.match(r.message ?? '', /zero\.onnx: not a regular file/);
 });
 
 // --- image decoding --------------------------------------------------------------------------------------------

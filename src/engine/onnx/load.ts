@@ -7,8 +7,11 @@ import type { Model } from '../ir/graph';
 export function loadModelFile(file: string): Model {
   let bytes: Buffer;
   try {
+    // A FIFO or device would block or never end; checked by path, before opening.
+    if (!fs.statSync(file).isFile()) throw new OnnxFormatError(`cannot read model file ${file}: not a regular file`);
     bytes = fs.readFileSync(file);
   } catch (e) {
+    if (e instanceof OnnxFormatError) throw e;
     throw new OnnxFormatError(`cannot read model file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const dir = fs.realpathSync(path.dirname(file));
