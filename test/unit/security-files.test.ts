@@ -233,13 +233,13 @@ function chunk(type: string, data: Buffer): Buffer {
  * MiB of zeros: 1 MiB of zeros deflated with a full flush is self-contained, so repeating it builds the stream
  * without ever holding the inflated bytes here.
  */
-function interlacedBomb(width: number, height: number, inflatedMB: number): Buffer {
+function interlacedBomb(width: number, height: number, inflatedMB: number, interlace = 1): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth
   ihdr[9] = 6; // RGBA
-  ihdr[12] = 1; // Adam7
+  ihdr[12] = interlace; // 1: Adam7
   const block = zlib.deflateRawSync(Buffer.alloc(1 << 20), { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH });
   const total = inflatedMB * (1 << 20);
   const adler = Buffer.alloc(4);
@@ -259,6 +259,12 @@ test('an interlaced PNG bomb (a small header, a stream inflating to 768 MiB) is 
   assert.match(r.message ?? '', /bomb\.png.*inflates to more than its 1000×1000 header/);
   assert.ok(r.grewMB < 200, `peak RSS grew by ${r.grewMB.toFixed(0)} MB`);
   assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
+  // The same stream in a non-interlaced file: pngjs caps that inflate itself; it stays refused and bounded.
+  fs.writeFileSync(file, interlacedBomb(1000, 1000, 768, 0));
+  const plain = isolated('image/decode.ts', `mod.decodeImage(require('node:fs').readFileSync(${JSON.stringify(file)}), 'bomb.png')`, 60_000);
+  assert.equal(plain.code, 'InvalidInput', plain.message);
+  assert.match(plain.message ?? '', /bomb\.png could not be decoded as PNG/);
+  assert.ok(plain.grewMB < 200, `peak RSS grew by ${plain.grewMB.toFixed(0)} MB`);
 });
 
 test('well-formed interlaced and plain PNGs still decode; a 20000×20000 interlaced header is refused by size', () => {
