@@ -23,7 +23,7 @@ const EXT_ID = 'featurevis.featurevis';
 const t0 = Date.now();
 export const lap = (what) => console.log(`[e2e +${((Date.now() - t0) / 1000).toFixed(2)}s] ${what}`);
 let server, browser, base, marker;
-export let page, root;
+export let page, root, workspace;
 export const shot = (name) => page.screenshot({ path: path.join(OUT, `${name}.png`) });
 /** A screenshot of the visible FeatureVis webview only (for docs/screenshots). */
 export async function shotPanel(name) {
@@ -55,21 +55,28 @@ export async function waitFor(fn, what, timeoutMs = 60000, everyMs = 100) {
 
 export const markerEvents = () => (fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
 
-export async function startSession() {
+/**
+ * `restricted`: workspace trust on and the folder untrusted (Restricted Mode); `files`: extra workspace files
+ * (path relative to the workspace → content).
+ */
+export async function startSession({ restricted = false, files = {} } = {}) {
   assert.ok(CODE_SERVER && fs.existsSync(CODE_SERVER), 'CODE_SERVER not set: run through test/e2e/run.sh after npm run test:e2e:setup');
   fs.mkdirSync(OUT, { recursive: true });
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-e2e-'));
   const dataDir = path.join(root, 'data'), extDir = path.join(root, 'ext'), ws = path.join(root, 'ws');
+  workspace = ws;
   marker = path.join(root, 'marker.jsonl');
   fs.mkdirSync(path.join(dataDir, 'User'), { recursive: true });
   fs.mkdirSync(path.join(ws, 'models'), { recursive: true });
   fs.copyFileSync(path.join(repo, 'assets/samples/chelsea.png'), path.join(ws, 'chelsea.png'));
   fs.copyFileSync(path.join(repo, 'test/fixtures/convnet/model.onnx'), path.join(ws, 'models', 'convnet.onnx'));
+  for (const [f, text] of Object.entries(files)) { fs.mkdirSync(path.dirname(path.join(ws, f)), { recursive: true }); fs.writeFileSync(path.join(ws, f), text); }
   fs.writeFileSync(path.join(dataDir, 'User', 'settings.json'), JSON.stringify({
     'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'workbench.enableExperiments': false,
     'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false,
     'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true,
-    'security.workspace.trust.enabled': false, 'git.enabled': false, 'chat.disableAIFeatures': true,
+    'security.workspace.trust.enabled': restricted, 'security.workspace.trust.startupPrompt': 'never',
+    'security.workspace.trust.emptyWindow': false, 'git.enabled': false, 'chat.disableAIFeatures': true,
     'workbench.secondarySideBar.defaultVisibility': 'hidden', 'featurevis.defaultMethod': 'guided-backprop',
   }, null, 2));
   const port = await freePort();
@@ -84,7 +91,7 @@ export async function startSession() {
   lap(`installed ${path.basename(VSIX)}`);
   const log = fs.openSync(path.join(OUT, 'code-server.log'), 'w');
   server = spawn(CS_NODE, [CODE_SERVER, ...common, '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', ws], {
+    ...(restricted ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened', ws], {
     stdio: ['ignore', log, log], detached: true,
     env: { ...serverEnv, FEATUREVIS_E2E_MARKER: marker, EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }) },
   });
