@@ -82,10 +82,13 @@ export function serveEngine(transport: Transport, settings: SessionSettings = {}
     const input = { data: normals(dims.reduce((a, b) => a * b, 1), 12345), dims };
     return checkModel(engine, model, input, { onProgress: (message) => ctx.progress({ message }) });
   });
-  connection.onRequest(Requests.crash, () => {
-    log('crash requested (test hook): exiting with code 70');
-    setImmediate(() => process.exit(70));
-  });
+  // A test hook: only an engine started with FEATUREVIS_TEST_HOOKS=1 (the unit tests) can be told to exit.
+  if (process.env.FEATUREVIS_TEST_HOOKS === '1') {
+    connection.onRequest(Requests.crash, () => {
+      log('crash requested (test hook): exiting with code 70');
+      setImmediate(() => process.exit(70));
+    });
+  }
   return { connection, engine };
 }
 
@@ -134,7 +137,6 @@ export function installCrashHandlers(proc: Pick<NodeJS.Process, 'on' | 'exit'>, 
   proc.on('unhandledRejection', (e) => die('unhandled rejection', e));
 }
 
-/** A frame of an image of f.width × f.height expressed in the same image resized to width × height. */
 function main(): void {
   if (!process.send) {
     process.stderr.write('featurevis engine-process: must be started with an IPC channel (child_process.fork)\n');

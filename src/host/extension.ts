@@ -29,8 +29,10 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
     modulePath: path.join(context.extensionPath, 'dist', 'engine-process.js'),
     settings: () => ({
       executionProvider: cfg().get('executionProvider', 'cpu'), threads: cfg().get('threads', 0) || undefined,
-      preprocessing: cfg().get('preprocessing', {}),
+      preprocessing: cfg().get('preprocessing', {}), memoryBudgetMB: cfg().get('memoryBudgetMB', 3072),
     }),
+    // Caches (patch databases) in this user's extension storage, not a shared temp folder (engine/private-files.ts).
+    env: { FEATUREVIS_CACHE_DIR: path.join(context.globalStorageUri.fsPath, 'cache') },
     log: (l) => log.line(l),
     onCrash: (message) => {
       void vscode.window.showErrorMessage(`FeatureVis: ${message}`, 'Show Log').then((pick) => { if (pick === 'Show Log') log.channel.show(true); });
@@ -101,7 +103,7 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
   register('featurevis.showFilters', 'Show Filters', () => showFilters(context.extensionUri, engine, log, inspector.currentModel()));
 
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
-    if (['executionProvider', 'threads', 'preprocessing'].some((k) => e.affectsConfiguration(`featurevis.${k}`))) {
+    if (['executionProvider', 'threads', 'preprocessing', 'memoryBudgetMB'].some((k) => e.affectsConfiguration(`featurevis.${k}`))) {
       log.line('[host] engine settings changed; restarting the engine on the next request');
       engine.restart('engine settings changed');
     }

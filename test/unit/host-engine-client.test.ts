@@ -11,6 +11,7 @@ const crashes: string[] = [];
 const client = new EngineClient({
   modulePath: path.join(root, 'src/engine-process/main.ts'),
   execArgv: ['--import', 'tsx'],
+  env: { FEATUREVIS_TEST_HOOKS: '1' },
   log: (l) => logs.push(l),
   onCrash: (m) => crashes.push(m),
   maxRestarts: 3,
@@ -96,5 +97,15 @@ test('engine client: restarts are bounded', async () => {
     assert.ok((await bounded.request(Requests.info, {})).pid > 0);
   } finally {
     bounded.dispose();
+  }
+});
+
+test('engine client: the crash test hook does not exist in an engine started without FEATUREVIS_TEST_HOOKS', async () => {
+  const plain = new EngineClient({ modulePath: path.join(root, 'src/engine-process/main.ts'), execArgv: ['--import', 'tsx'], env: { FEATUREVIS_TEST_HOOKS: undefined } });
+  try {
+    await assert.rejects(plain.request(Requests.crash, {}), (e: RpcError) => e.code !== 'EngineCrashed');
+    assert.ok((await plain.request(Requests.info, {})).pid > 0, 'still running');
+  } finally {
+    plain.dispose();
   }
 });
