@@ -20,6 +20,9 @@ function marker(event: Record<string, unknown>): void {
   if (file) try { fs.appendFileSync(file, JSON.stringify(event) + '\n'); } catch { /* tests only */ }
 }
 
+const EXPORT_TIMEOUT_MS = 10 * 60 * 1000;
+let running: ReturnType<typeof spawn> | undefined;
+
 export function activate(context: vscode.ExtensionContext): { engine: EngineClient; activationMs: number } {
   const t0 = performance.now();
   const log = new Log();
@@ -155,14 +158,23 @@ async function runExportOnSave(doc: vscode.TextDocument, log: Log, state: vscode
   const cwd = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
   log.line(`[export] ${path.basename(doc.uri.fsPath)} saved → running: ${command} (in ${cwd})`);
   const t0 = Date.now();
+  // One export at a time: a newer save supersedes a running export; none runs longer than EXPORT_TIMEOUT_MS.
+  running?.kill();
   const child = spawn(command, { cwd, shell: true, env: { ...process.env, FEATUREVIS_SAVED_FILE: doc.uri.fsPath } });
+  running = child;
+  const timeout = setTimeout(() => {
+    log.line(`[export] still running after ${EXPORT_TIMEOUT_MS / 60000} min; stopped`);
+    child.kill();
+  }, EXPORT_TIMEOUT_MS);
   const out = (b: Buffer) => { for (const l of b.toString().split(/\r?\n/)) if (l) log.line(`[export] ${l}`); };
   child.stdout.on('data', out);
   child.stderr.on('data', out);
   child.on('error', (e) => void showError(log, 'export command', e));
   child.on('close', (code) => {
+    clearTimeout(timeout);
+    if (running === child) running = undefined;
     log.line(`[export] finished with code ${code} after ${Date.now() - t0} ms`);
-    if (code !== 0) void vscode.window.showWarningMessage(`FeatureVis: the export command failed (code ${code}).`, 'Show Log').then((p) => { if (p) log.channel.show(true); });
+    if (code !== 0 && !child.killed) void vscode.window.showWarningMessage(`FeatureVis: the export command failed (code ${code}).`, 'Show Log').then((p) => { if (p) log.channel.show(true); });
   });
 }
 
