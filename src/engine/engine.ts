@@ -9,7 +9,7 @@ import type { DenseMap, ExplainResult, LayerInfo, MethodInfo, ModelSummary, Para
 import { LoadedModel, type CompiledSession, type SessionSettings } from './model';
 import { budgetBytes, SessionBudget } from './session-budget';
 import { methods } from './methods';
-import type { CompiledMethod, Method, ParamBag } from './methods/types';
+import type { CompiledMethod, Method, Needs, ParamBag } from './methods/types';
 import type { CancellationToken } from './methods/run-context';
 import { FeatureVisError, invalidInput, invalidParams } from './errors';
 import { resolveTarget, logitsTensor, type ResolvedTarget } from './targets';
@@ -282,8 +282,12 @@ export class Engine {
     const prepared = await model.prepare(dims, false);
     const input = model.inputName;
     const target = logitsTensor(prepared.graph);
+    const reasons = new Map<Needs, string | undefined>();
     const unavailable = methods.all().flatMap((m) => {
-      const reason = unavailableReason(m, prepared.graph, prepared.shapes, input, target);
+      // The reason depends only on what the method needs: each kind of need is checked once.
+      const needs = m.needs ?? 'input-gradient';
+      if (!reasons.has(needs)) reasons.set(needs, unavailableReason(needs, prepared.graph, prepared.shapes, input, target));
+      const reason = reasons.get(needs);
       return reason ? [{ method: m.id, reason }] : [];
     });
     return {
@@ -326,11 +330,10 @@ function isProbability(p: Prepared, model: LoadedModel): boolean {
  * Why a method cannot run on this model (undefined: it can), from what it declares it needs: backward rules on
  * the path it walks back, or a CAM head.
  */
-function unavailableReason(m: Method, g: Graph, shapes: ReadonlyMap<string, number[]>, input: string, target: string): string | undefined {
+function unavailableReason(needs: Needs, g: Graph, shapes: ReadonlyMap<string, number[]>, input: string, target: string): string | undefined {
   const missingOn = (from: string) => nodesBetween(g, [from], target).filter((n) => !defaultRegistry.get(n.op) || n.domain !== '');
   const describe = (missing: Node[]) => `no backward rule for ${[...new Set(missing.map((n) => n.op))].join(', ')} (e.g. node '${missing[0].name}')`;
   try {
-    const needs = m.needs ?? 'input-gradient';
     if (needs === 'forward') return undefined;
     if (needs === 'cam-head') findCamHead(g, target);
     const missing = missingOn(needs === 'layer-gradient' ? defaultCamLayer(g, shapes, target) : input);
@@ -342,15 +345,13 @@ function unavailableReason(m: Method, g: Graph, shapes: ReadonlyMap<string, numb
 
 /** Methods that still work when `badNode` has no backward rule: those whose backward pass does not reach it. */
 function workingMethods(g: Graph, shapes: ReadonlyMap<string, number[]>, target: string, badNode: string | undefined): string[] {
-  return methods.all().filter((m) => {
-    if (m.needs === 'forward') return true;
-    if (m.needs !== 'layer-gradient') return false;
-    try {
-      return !nodesBetween(g, [defaultCamLayer(g, shapes, target)], target).some((n) => n.name === badNode);
-    } catch {
-      return false; // no convolutional layer to weight: the CAMs do not apply either
-    }
-  }).map((m) => m.id);
+  let layerPathWorks: boolean;
+  try {
+    layerPathWorks = !nodesBetween(g, [defaultCamLayer(g, shapes, target)], target).some((n) => n.name === badNode);
+  } catch {
+    layerPathWorks = false; // no convolutional layer to weight: the CAMs do not apply either
+  }
+  return methods.all().filter((m) => m.needs === 'forward' || (m.needs === 'layer-gradient' && layerPathWorks)).map((m) => m.id);
 }
 
 /** A method's parameters validated and converted (defaults filled, every bound enforced). */
