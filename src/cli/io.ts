@@ -28,7 +28,8 @@ export function loadInput(spec: string, model: LoadedModel): TensorData {
 export function writeAtomic(file: string, bytes: Uint8Array): void {
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir)) throw invalidParams(`the output folder ${dir} does not exist`);
-  writeFileAtomic(file, bytes);
+  // The user's own output: readable like any file they write (only the temporary file is 0600).
+  writeFileAtomic(file, bytes, 0o644);
 }
 
 export function checkOutPath(file: string): void {

@@ -34,14 +34,18 @@ export function privateDir(dir: string): string {
   return dir;
 }
 
-/** Writes `bytes` to `file` through a fresh 0600 temporary file in the same folder, then renames it into place. */
-export function writeFileAtomic(file: string, bytes: Uint8Array | readonly Uint8Array[]): void {
+/**
+ * Writes `bytes` to `file` through a fresh 0600 temporary file in the same folder, then renames it into place.
+ * `mode` is the finished file's (0600 for caches; a user's export is readable as any file they write).
+ */
+export function writeFileAtomic(file: string, bytes: Uint8Array | readonly Uint8Array[], mode = 0o600): void {
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${crypto.randomBytes(8).toString('hex')}.tmp`);
   // 'wx': fails if anything (a planted file or link) already has the name.
   const fd = fs.openSync(tmp, 'wx', 0o600);
   try {
     for (const chunk of Array.isArray(bytes) ? bytes : [bytes]) fs.writeSync(fd, chunk as Uint8Array);
+    if (mode !== 0o600) fs.fchmodSync(fd, mode);
     fs.closeSync(fd);
     fs.renameSync(tmp, file);
   } catch (e) {

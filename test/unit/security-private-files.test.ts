@@ -15,10 +15,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-private-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const mode = (p: string) => fs.statSync(p).mode & 0o777;
 
-test('an atomic write never follows a file planted at a predictable temporary name, and leaves a 0600 file', () => {
+test('an atomic write never follows a file planted at a predictable temporary name; caches end 0600, user outputs 0644', () => {
   const victim = path.join(tmp, 'victim.txt');
   fs.writeFileSync(victim, 'precious');
-  for (const [i, write] of [writeFileAtomic, writeAtomic].entries()) {
+  for (const [i, [write, finalMode]] of ([[writeFileAtomic, 0o600], [writeAtomic, 0o644]] as const).entries()) {
     const out = path.join(tmp, `out-${i}.npy`);
     // The names the old code used: <file>.<pid>.tmp and .<name>.<pid>.tmp, linked to another file.
     fs.symlinkSync(victim, `${out}.${process.pid}.tmp`);
@@ -26,7 +26,7 @@ test('an atomic write never follows a file planted at a predictable temporary na
     write(out, Buffer.from('result'));
     assert.equal(fs.readFileSync(victim, 'utf8'), 'precious');
     assert.equal(fs.readFileSync(out, 'utf8'), 'result');
-    assert.equal(mode(out), 0o600);
+    assert.equal(mode(out), finalMode);
   }
   assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp') && !fs.lstatSync(path.join(tmp, f)).isSymbolicLink()), [], 'no temporary file left');
 });
