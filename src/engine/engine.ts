@@ -172,7 +172,9 @@ export class Engine {
     const params = methodParams(m, req.params ?? {});
     if (m.kind === 'run') {
       const target = await this.runTarget(req);
-      return m.run({ model: req.model, input: req.input, target, progress, token }, params);
+      const explain = (method: string, input: TensorData, t: TargetSpec, p?: ParamValues) =>
+        this.explain({ model: req.model, input, method, params: p, target: t }, token);
+      return m.run({ model: req.model, input: req.input, target, progress, token, explain }, params);
     }
     return this.explainCompiled(m, req, params);
   }

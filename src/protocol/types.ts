@@ -113,6 +113,47 @@ export interface ExplainResult {
   extras?: Record<string, TensorData | number[] | string>;
 }
 
+/** A faithfulness or sanity metric (src/engine/metrics/): its declared parameters, like a method's. */
+export interface MetricInfo {
+  id: string;
+  title: string;
+  summary: string;
+  params: ParamSpec[];
+  /** Whether a higher value means a more faithful map ('none': a diagnostic, no better direction). */
+  better: 'higher' | 'lower' | 'none';
+}
+
+/** A curve a metric plots (deletion, insertion, pixel flipping, the randomisation similarity). */
+export interface MetricCurve {
+  x: number[];
+  y: number[];
+  xLabel: string;
+  yLabel: string;
+}
+
+/** One cascading-randomisation step: the map after `layer` (and every layer above it) is randomised. */
+export interface RandomisationStep {
+  layer: string;
+  spearman: number;
+  ssim: number;
+  /** The randomised map as a (H, W) plane (|relevance| summed over channels), for the panel's strip. */
+  map?: TensorData;
+}
+
+/** The value of one metric for one batch item of one method's explanation. */
+export interface MetricResult {
+  metric: string;
+  method: string;
+  item: number;
+  /** The headline number (an AUC, AOPC, infidelity, mean rank correlation, …). */
+  value: number;
+  /** Further named numbers (e.g. insertion − deletion, LeRF AOPC, the mean SSIM). */
+  values?: Record<string, number>;
+  curve?: MetricCurve;
+  steps?: RandomisationStep[];
+  ms: number;
+}
+
 /** Progress notifications; partial results stream through `partial`. */
 export interface Progress {
   fraction?: number;
