@@ -160,6 +160,8 @@ export interface Progress {
   message?: string;
   etaMs?: number;
   partial?: TensorData;
+  /** An evaluation's result as soon as it is known (a randomisation result grows by one step per report). */
+  result?: MetricResult;
 }
 
 export type ErrorCode =
