@@ -5,13 +5,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { DenseMap, ExplainResult, LayerInfo, MethodInfo, ModelSummary, ParamValues, Prediction, Region, TargetSpec, TensorData } from '../protocol/types';
+import type { DenseMap, ExplainResult, LayerInfo, MethodInfo, MetricInfo, MetricResult, ModelSummary, ParamValues, Prediction, Progress, Region, TargetSpec, TensorData } from '../protocol/types';
 import { LoadedModel, type CompiledSession, type SessionSettings } from './model';
 import { budgetBytes, SessionBudget } from './session-budget';
 import { methods } from './methods';
-import type { CompiledMethod, Method, Needs, ParamBag } from './methods/types';
+import { metrics } from './metrics';
+import type { EvaluateRequest } from './metrics/types';
+import { evaluate } from './evaluate';
+import { INNER_PARAMS, type CompiledMethod, type Method, type Needs, type ParamBag } from './methods/types';
 import type { CancellationToken } from './methods/run-context';
-import { FeatureVisError, invalidInput, invalidParams } from './errors';
+import { FeatureVisError, invalidInput, invalidParams, paramError } from './errors';
 import { resolveTarget, logitsTensor, type ResolvedTarget } from './targets';
 import { applyDense, denseClassTarget, denseMap, denseSummary, describeDense } from './dense-targets';
 import { targetSession } from './occlusion/batching';
@@ -84,6 +87,15 @@ export class Engine {
 
   methods(): MethodInfo[] {
     return methods.infos();
+  }
+
+  metrics(): MetricInfo[] {
+    return metrics.infos();
+  }
+
+  /** Scores a method's explanation of each item with each metric; results also stream through Progress.result. */
+  evaluate(req: EvaluateRequest, token: CancellationToken = NONE, progress: (p: Progress) => void = () => undefined): Promise<MetricResult[]> {
+    return evaluate(this, req, token, progress);
   }
 
   method(id: string): Method {
@@ -166,7 +178,7 @@ export class Engine {
     return result;
   }
 
-  async explain(req: ExplainRequest, token: CancellationToken = NONE, progress: (p: import('../protocol/types').Progress) => void = () => undefined): Promise<ExplainResult> {
+  async explain(req: ExplainRequest, token: CancellationToken = NONE, progress: (p: Progress) => void = () => undefined): Promise<ExplainResult> {
     const m = this.method(req.method);
     checkInput(req.model, req.input);
     const params = methodParams(m, req.params ?? {});
@@ -196,8 +208,8 @@ export class Engine {
     return resolveTarget(spec ?? { kind: 'class', index: 0 }, base.graph, base.shapes, req.model.labels, req.region);
   }
 
-  /** Methods with their own loop get a plain weighting: regions and dense arg-max masks are applied here. */
-  private async runTarget(req: ExplainRequest): Promise<TargetSpec> {
+  /** Methods with their own loop (and the evaluator) get a plain weighting: regions and dense arg-max masks are applied here. */
+  async runTarget(req: ExplainRequest): Promise<TargetSpec> {
     const { model, input } = req;
     const base = await model.prepare(input.dims, false);
     const dense = (base.shapes.get(logitsTensor(base.graph))?.length ?? 0) > 2;
@@ -337,6 +349,7 @@ function unavailableReason(needs: Needs, g: Graph, shapes: ReadonlyMap<string, n
   const describe = (missing: Node[]) => `no backward rule for ${[...new Set(missing.map((n) => n.op))].join(', ')} (e.g. node '${missing[0].name}')`;
   try {
     if (needs === 'forward') return undefined;
+    if (needs === 'layer-activation') return void defaultCamLayer(g, shapes, target);
     if (needs === 'cam-head') findCamHead(g, target);
     const missing = missingOn(needs === 'layer-gradient' ? defaultCamLayer(g, shapes, target) : input);
     return missing.length ? describe(missing) : undefined;
@@ -348,15 +361,35 @@ function unavailableReason(needs: Needs, g: Graph, shapes: ReadonlyMap<string, n
 /** Methods that still work when `badNode` has no backward rule: those whose backward pass does not reach it. */
 function workingMethods(g: Graph, shapes: ReadonlyMap<string, number[]>, target: string, badNode: string | undefined): string[] {
   let layerPathWorks: boolean;
+  let hasLayer = true;
   try {
     layerPathWorks = !nodesBetween(g, [defaultCamLayer(g, shapes, target)], target).some((n) => n.name === badNode);
   } catch {
-    layerPathWorks = false; // no convolutional layer to weight: the CAMs do not apply either
+    layerPathWorks = hasLayer = false; // no convolutional layer to weight: the CAMs do not apply either
   }
-  return methods.all().filter((m) => m.needs === 'forward' || (m.needs === 'layer-gradient' && layerPathWorks)).map((m) => m.id);
+  return methods.all().filter((m) => m.needs === 'forward' || (m.needs === 'layer-activation' && hasLayer)
+    || (m.needs === 'layer-gradient' && layerPathWorks)).map((m) => m.id);
 }
 
-/** A method's parameters validated and converted (defaults filled, every bound enforced). */
+/**
+ * A method's parameters validated and converted (defaults filled, every bound enforced). A wrapper (`wraps`) takes
+ * its own parameters plus its inner method's: those are checked against the inner schema and kept, as given, under
+ * INNER_PARAMS for its run; a name neither schema declares is refused naming both.
+ */
 export function methodParams(m: Method, given: ParamValues): ParamBag {
-  return parseParams(m.params, given, `method '${m.id}'`);
+  if (!m.wraps) return parseParams(m.params, given, `method '${m.id}'`);
+  const own: ParamValues = {};
+  const rest: ParamValues = {};
+  for (const [k, v] of Object.entries(given)) (m.params.some((p) => p.name === k) ? own : rest)[k] = v;
+  const params = parseParams(m.params, own, `method '${m.id}'`);
+  const inner = methods.get(params[m.wraps] as string);
+  if (!inner) throw invalidParams(`${m.id}: unknown inner method '${String(params[m.wraps])}'`);
+  const names = [...m.params, ...inner.params].map((p) => p.name);
+  for (const k of Object.keys(rest)) {
+    if (rest[k] !== undefined && !inner.params.some((p) => p.name === k)) {
+      throw paramError(k, `is not a parameter of method '${m.id}' nor of its inner method '${inner.id}' (they take: ${names.join(', ')})`);
+    }
+  }
+  parseParams(inner.params, rest, `method '${inner.id}'`);
+  return { ...params, [INNER_PARAMS]: rest };
 }

@@ -151,6 +151,8 @@ export interface MetricResult {
   values?: Record<string, number>;
   curve?: MetricCurve;
   steps?: RandomisationStep[];
+  /** Why the metric does not apply to this method (value is then NaN), e.g. completeness for a non-path method. */
+  notApplicable?: string;
   ms: number;
 }
 

@@ -11,7 +11,7 @@ import { methods } from '../../src/engine/methods';
 import { LINEAR_RULES } from '../../src/engine/backward/linear-rules';
 
 const ROOT = path.join(__dirname, '..', '..');
-const REGISTRIES = ['src/engine/backward/rules/index.ts', 'src/engine/backward/linear-rules/index.ts', 'src/engine/methods/index.ts'];
+const REGISTRIES = ['src/engine/backward/rules/index.ts', 'src/engine/backward/linear-rules/index.ts', 'src/engine/methods/index.ts', 'src/engine/metrics/index.ts'];
 
 test('the bundle plugin expands each registry into the files the run-time discovery loads', async () => {
   const { expandDiscovery } = await import('../../scripts/esbuild-discover.mjs');
