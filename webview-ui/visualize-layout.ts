@@ -19,6 +19,8 @@ export interface Layout {
   /** The current method's summary and parameter controls. */
   controls: HTMLElement;
   grid: HTMLElement;
+  /** Where the Trust section goes: under the main map. */
+  trust: HTMLElement;
   targetLabel: HTMLElement;
   gridToggle: Checkbox;
   modelToggle: Checkbox;
@@ -52,6 +54,7 @@ export function renderLayout(app: HTMLElement, s: PanelState, store: Store<Saved
   const display = h('div', { className: 'display' });
   const targetLabel = h('span', { id: 'target' });
   const grid = h('div', { id: 'grid', className: 'grid' });
+  const trust = h('div', { className: 'trust-slot' });
 
   const methodSelect = vsSelect('method', 'Method', s.methods.map((m) => {
     const why = unavailable.get(m.id);
@@ -94,12 +97,12 @@ export function renderLayout(app: HTMLElement, s: PanelState, store: Store<Saved
     h('div', { className: 'main' },
       h('section', { className: 'view', 'aria-label': 'Map' }, h('div', { className: 'canvases' }, main.element, dense?.element), status,
         h('h3', {}, 'Display'), display,
-        h('div', { className: 'row' }, vsButton('reset-view', 'Reset zoom', () => main.resetView(), 'show the whole image again (or double-click the map)', true), vsButton('export', 'Export PNG', () => act.exportPng()))),
+        h('div', { className: 'row' }, vsButton('reset-view', 'Reset zoom', () => main.resetView(), 'show the whole image again (or double-click the map)', true), vsButton('export', 'Export PNG', () => act.exportPng())), trust),
       h('section', { className: 'side' },
         h('h3', {}, 'Predictions'), preds, h('div', { className: 'row' }, h('label', { htmlFor: 'class-index' }, 'Target:'), targetLabel, classInput),
         h('h3', {}, h('label', { htmlFor: 'method' }, 'Method')), methodSelect, controls,
         h('h3', {}, 'Compare'), gridToggle, gridMethods, modelToggle, shared)),
     grid,
   );
-  return { main, status, display, controls, grid, targetLabel, gridToggle, modelToggle };
+  return { main, status, display, controls, grid, trust, targetLabel, gridToggle, modelToggle };
 }

@@ -5,7 +5,7 @@
  */
 import { slotKey, type ChosenPaths, type HostMessage, type PanelState, type PanelTarget, type Slot } from '../src/protocol/messages';
 import type { DisplayOptions } from '../src/protocol/render';
-import type { MethodInfo } from '../src/protocol/types';
+import type { MethodInfo, TensorData } from '../src/protocol/types';
 import type { View, ViewContext } from './api';
 import { control } from './controls';
 import { Debouncer } from './debounce';
@@ -16,6 +16,7 @@ import { Grid, type Shown } from './grid';
 import { DenseView } from './mask';
 import { colorbarFor, paintResult, valuePlane } from './paint';
 import { Store } from './store';
+import { TrustSection, type Pixels } from './trust';
 import { renderLayout, type Layout } from './visualize-layout';
 import { displayFor, initialSaved, paramsFor, type Saved, type StoredDisplay } from './visualize-state';
 
@@ -37,6 +38,9 @@ class Visualize implements View {
   /** Clears the status's 'failed' style. */
   private readonly failedStyle = new Debouncer(4000);
   private lastMain?: Shown;
+  /** The main map's last final result (what the Trust section scores). */
+  private mainDone?: { method: string };
+  private readonly trust: TrustSection;
   private displayUi?: DisplayControls;
   /** Display edits repaint once per animation frame (a dragged slider sends many). */
   private repaintQueued = false;
@@ -58,6 +62,18 @@ class Visualize implements View {
       state, display: (m) => this.display(m), clip: () => this.display().clip, shared: () => this.store.state.sharedScale,
       decorate: this.dense ? (c, lw) => this.dense!.decorate(c, lw) : undefined,
     });
+    this.trust = new TrustSection({
+      send: (m) => ctx.send(m), nextSeq: () => ctx.nextSeq(),
+      current: () => {
+        if (!this.mainDone) return undefined;
+        const s = this.store.state;
+        return { method: this.mainDone.method, params: paramsFor(s, this.method(this.mainDone.method)), target: s.target, region: s.region };
+      },
+      methodTitle: (id) => this.method(id)?.title ?? id,
+      paintPlane: (plane) => this.paintPlane(plane),
+      mainPixels: () => (this.lastMain ? this.paintPlane(absPlane(this.lastMain.relevance)) : undefined),
+    });
+    this.ui.trust.append(this.trust.element);
     this.renderControls();
     this.showTarget();
     this.unsubscribe = this.store.subscribe((s, changed) => this.changed(s, changed));
@@ -72,6 +88,7 @@ class Visualize implements View {
   }
 
   onMessage(m: HostMessage): void {
+    if (this.trust.onMessage(m)) return;
     switch (m.type) {
       case 'result': this.onResult(m); break;
       case 'partial': this.onPartial(m); break;
@@ -176,6 +193,8 @@ class Visualize implements View {
     status.textContent = `running ${this.method()?.title ?? this.store.state.method}…`;
     status.classList.add('busy');
     this.sentAt = performance.now();
+    this.mainDone = undefined;
+    this.trust.invalidate();
     this.send('main', this.store.state.method);
   }
 
@@ -230,6 +249,7 @@ class Visualize implements View {
     this.renders++;
     main.canvas.dataset.renders = String(this.renders);
     main.canvas.dataset.method = shown.method;
+    if (final) this.mainDone = { method: shown.method };
     if (final) this.ctx.send({ type: 'log', message: `render main ${shown.method}: round trip ${(performance.now() - this.sentAt).toFixed(0)} ms (host ${ms} ms)` });
   }
 
@@ -268,6 +288,15 @@ class Visualize implements View {
     canvas.dataset.paints = String(Number(canvas.dataset.paints ?? 0) + 1);
   }
 
+  /** An (H, W) plane of |relevance| (the randomisation strip) painted as a heatmap of the method's display. */
+  private paintPlane(plane: TensorData): Pixels {
+    const method = this.mainDone?.method ?? this.store.state.method;
+    const d: DisplayOptions = { ...this.display(method), mode: 'heatmap', sign: 'absolute', threshold: undefined };
+    const [H, W] = plane.dims.slice(-2);
+    const p = paintResult({ data: plane.data, dims: [1, 1, H, W] }, 'map', d, this.state.preview, this.state.frame);
+    return p.image;
+  }
+
   /** The photo, the map and the grid's maps side by side, each scaled to the main view's height. */
   private async export(): Promise<void> {
     const { main } = this.ui;
@@ -286,4 +315,12 @@ class Visualize implements View {
     const base = this.state.imageName.replace(/\.[^.]+$/, '');
     this.ctx.send({ type: 'export', png, name: `${base}-${this.store.state.method}${canvases.length > 2 ? '-grid' : ''}.png` }, [png]);
   }
+}
+
+/** Σ_c |relevance| of item 0 of an (N, C, H, W) map: what the randomisation test compares. */
+function absPlane(rel: TensorData): TensorData {
+  const [, C, H, W] = rel.dims.length === 4 ? rel.dims : [1, 1, ...rel.dims.slice(-2)];
+  const out = new Float32Array(H * W);
+  for (let c = 0; c < C; c++) for (let i = 0; i < H * W; i++) out[i] += Math.abs(rel.data[c * H * W + i]);
+  return { data: out, dims: [H, W] };
 }

@@ -16,6 +16,7 @@ import { showError, type Log } from './log';
 import { pathSpec, runParams } from './runParams';
 import { webviewOptions } from './webviewHtml';
 import { WebviewHost } from './webviewHost';
+import { TrustRunner } from './trustRunner';
 
 /** Formats the engine process decodes itself; the rest are decoded in the webview (createImageBitmap). */
 const ENGINE_FORMATS = new Set(['.png', '.jpg', '.jpeg']);
@@ -47,6 +48,7 @@ export class VisualizePanel extends Disposable {
   /** Paths chosen in this panel's dialogs, per method and parameter: the only path values runs use. */
   private readonly paths: ChosenPaths = {};
   private methodsPromise?: Promise<MethodInfo[]>;
+  private readonly trust: TrustRunner;
 
   static show(ctx: PanelContext, image: vscode.Uri, model?: string, target?: PanelTarget): VisualizePanel {
     const panel = vscode.window.createWebviewPanel(VisualizePanel.viewType, `Visualize: ${path.basename(image.fsPath)}`, vscode.ViewColumn.Active, webviewOptions(ctx.extensionUri));
@@ -55,6 +57,7 @@ export class VisualizePanel extends Disposable {
 
   private constructor(private readonly ctx: PanelContext, readonly panel: vscode.WebviewPanel, readonly image: vscode.Uri, private model: string | undefined, private target: PanelTarget) {
     super();
+    this.trust = new TrustRunner(ctx.engine, (m) => this.post(m));
     VisualizePanel.panels.add(this);
     VisualizePanel.active = this;
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'featurevis.svg');
@@ -173,6 +176,12 @@ export class VisualizePanel extends Disposable {
       case 'pickPath':
         void this.pickPath(m.method, m.param);
         break;
+      case 'trust':
+        void this.runTrust(m);
+        break;
+      case 'cancelTrust':
+        this.trust.cancel();
+        break;
       case 'decoded':
         this.decoded?.resolve({ width: m.width, height: m.height, data: new Uint8Array(m.data) });
         break;
@@ -251,6 +260,17 @@ export class VisualizePanel extends Disposable {
     }
   }
 
+  /** The Trust section scores the main map's method on this panel's model and image. */
+  private async runTrust(m: Extract<WebviewMessage, { type: 'trust' }>): Promise<void> {
+    try {
+      const info = (await this.methods()).find((x) => x.id === m.method);
+      const input = await this.inputFor(this.model);
+      await this.trust.run(m, this.model, input, info ? runParams(m.params, info.params, this.paths[m.method]) : {});
+    } catch (e) {
+      this.post({ type: 'trustError', seq: m.seq, code: errorCode(e), message: errorMessage(e) });
+    }
+  }
+
   private methods(): Promise<MethodInfo[]> {
     this.methodsPromise ??= this.ctx.engine.request(Requests.methods, {});
     this.methodsPromise.catch(() => (this.methodsPromise = undefined));
@@ -275,6 +295,7 @@ export class VisualizePanel extends Disposable {
   override dispose(): void {
     if (this.isDisposed) return;
     for (const s of this.running.values()) s.cancel();
+    this.trust.cancel();
     this.decoded?.reject(new Error('the panel was closed'));
     VisualizePanel.panels.delete(this);
     if (VisualizePanel.active === this) VisualizePanel.active = undefined;

@@ -5,7 +5,7 @@
  */
 import type { InputFrame } from './render';
 import { request } from './rpc';
-import type { CheckReport, DenseMap, ExplainResult, LayerInfo, MethodInfo, ModelSummary, ParamValues, Prediction, Progress, Region, TargetSpec, TensorData } from './types';
+import type { CheckReport, DenseMap, ExplainResult, LayerInfo, MethodInfo, MetricInfo, MetricResult, ModelSummary, ParamValues, Prediction, Progress, Region, TargetSpec, TensorData } from './types';
 
 // ---------------------------------------------------------------- engine process requests
 /** `model` is a file path; undefined means the embedded default model. */
@@ -34,6 +34,9 @@ export const Requests = {
   denseMap: request<ModelRef & { input: TensorData }, DenseMap | null>('model/dense'),
   /** `region` (input pixels) restricts a target on a spatial output to a box. */
   explain: request<ModelRef & { input: TensorData; method: string; params?: ParamValues; target?: TargetSpec; region?: Region }, ExplainResult, Progress>('explain'),
+  metrics: request<Record<string, never>, MetricInfo[]>('engine/metrics'),
+  /** A method's explanation of `input` scored by metrics; each result also streams through `Progress.result`. */
+  evaluate: request<ModelRef & { input: TensorData; method: string; params?: ParamValues; target?: TargetSpec; region?: Region; metrics: { id: string; params?: ParamValues }[]; seed?: number }, MetricResult[], Progress>('evaluate'),
   /** Compiled backward graphs vs finite differences of the model (`featurevis check`). */
   check: request<ModelRef, CheckReport, Progress>('model/check'),
   /** Test hook: makes the engine process exit abruptly (simulates a native crash). */
@@ -57,6 +60,9 @@ export type WebviewMessage =
   /** Values of path parameters are ignored: the host substitutes the paths chosen through `pickPath`. */
   | { type: 'run'; seq: number; slot: Slot; method: string; params: ParamValues; target: PanelTarget; model?: string; region?: Region }
   | { type: 'cancel'; slot: Slot }
+  /** The Trust section: score the main map's method with these metrics (the host allows only TRUST_METRICS). */
+  | { type: 'trust'; seq: number; method: string; params: ParamValues; target: PanelTarget; region?: Region; metrics: TrustMetric[] }
+  | { type: 'cancelTrust' }
   /** Asks the host to show a file or folder dialog for a path parameter of a method. */
   | { type: 'pickPath'; method: string; param: string }
   | { type: 'export'; png: ArrayBuffer; name: string }
@@ -76,6 +82,10 @@ export type HostMessage =
   /** A map streamed while the run goes on (occlusion windows done so far, the current reconstruction). */
   | { type: 'partial'; seq: number; slot: Slot; relevance: TensorData; ms: number; fraction?: number; message?: string }
   | { type: 'runError'; seq: number; slot: Slot; code: string; message: string; working?: string[] }
+  /** A metric's result (again each time a randomisation gains a step); `done` once every metric has answered. */
+  | { type: 'trustResult'; seq: number; result: MetricResult }
+  | { type: 'trustDone'; seq: number; ms: number }
+  | { type: 'trustError'; seq: number; code: string; message: string }
   /** The path the host chose for a method's path parameter (the dialog was not cancelled). */
   | { type: 'pathChosen'; method: string; param: string; path: string }
   | { type: 'decode'; bytes: ArrayBuffer; name: string }
@@ -85,6 +95,10 @@ export type HostMessage =
   | { type: 'checkResult'; report: CheckReport }
   | { type: 'checkError'; message: string }
   | { type: 'error'; message: string };
+
+/** The metrics the panel's Trust section offers: faithfulness curves and the cascading randomisation test. */
+export const TRUST_METRICS = ['deletion', 'insertion', 'randomisation'] as const;
+export type TrustMetric = (typeof TRUST_METRICS)[number];
 
 /** Paths chosen per method and parameter: `paths[method][param]`. */
 export type ChosenPaths = Record<string, Record<string, string>>;
@@ -170,6 +184,18 @@ export function parseWebviewMessage(x: unknown): { ok: true; message: WebviewMes
       if (x.model !== undefined && !isStr(x.model)) return bad('run.model must be a string');
       if (x.region !== undefined && !isRegion(x.region)) return bad('run.region must be {y0, x0, y1, x1}: whole pixels with y0 < y1 and x0 < x1');
       return { ok: true, message: { type: 'run', seq: x.seq, slot: copySlot(x.slot), method: x.method, params: x.params, target: x.target, model: x.model as string | undefined, region: x.region ? { y0: x.region.y0, x0: x.region.x0, y1: x.region.y1, x1: x.region.x1 } : undefined } };
+    case 'trust':
+      if (!isInt(x.seq)) return bad('trust.seq must be a non-negative integer');
+      if (!isStr(x.method, 128)) return bad('trust.method must be a string');
+      if (!isParamValues(x.params)) return bad('trust.params must map names to numbers, strings or booleans');
+      if (!isPanelTarget(x.target)) return bad('trust.target is not a valid target');
+      if (x.region !== undefined && !isRegion(x.region)) return bad('trust.region must be {y0, x0, y1, x1}: whole pixels with y0 < y1 and x0 < x1');
+      if (!Array.isArray(x.metrics) || x.metrics.length === 0 || x.metrics.length > TRUST_METRICS.length || !x.metrics.every((m) => (TRUST_METRICS as readonly unknown[]).includes(m))) {
+        return bad(`trust.metrics must be a non-empty list of ${TRUST_METRICS.join(', ')}`);
+      }
+      return { ok: true, message: { type: 'trust', seq: x.seq, method: x.method, params: x.params, target: x.target, region: x.region ? { y0: x.region.y0, x0: x.region.x0, y1: x.region.y1, x1: x.region.x1 } : undefined, metrics: [...new Set(x.metrics as TrustMetric[])] } };
+    case 'cancelTrust':
+      return { ok: true, message: { type: 'cancelTrust' } };
     case 'cancel':
       if (!isSlot(x.slot)) return bad("cancel.slot must be 'main', {kind: 'method', method} or {kind: 'model', model}");
       return { ok: true, message: { type: 'cancel', slot: copySlot(x.slot) } };
