@@ -75,6 +75,20 @@ export function serveEngine(transport: Transport, settings: SessionSettings = {}
     // The panel reads relevance as (N, C, H, W): NHWC models' input-shaped relevance is transposed for it.
     return { ...result, relevance: relevanceForDisplay(result.relevance, input.dims, model.preprocessing().layout) };
   });
+  connection.onRequest(Requests.metrics, () => engine.metrics());
+  connection.onRequest(Requests.evaluate, async (p, ctx) => {
+    const model = open(p);
+    const t0 = performance.now();
+    const input = checkTensor(p.input, 'evaluate.input');
+    if (!Array.isArray(p.metrics) || p.metrics.length === 0) throw invalidInput('evaluate needs a list of metrics');
+    const results = await engine.evaluate(
+      { model, input, method: p.method, params: p.params, target: p.target, region: p.region, metrics: p.metrics, seed: p.seed },
+      ctx.token,
+      (pr) => ctx.progress(pr),
+    );
+    log(`evaluate ${p.method} (${p.metrics.map((m) => m.id).join(', ')}) on ${model.name}: ${(performance.now() - t0).toFixed(0)} ms`);
+    return results;
+  });
   connection.onRequest(Requests.check, async (p, ctx) => {
     const model = open(p);
     const dims = model.inputShapeFor(1);
