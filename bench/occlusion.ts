@@ -42,7 +42,7 @@ function py(exe: string, args: string[]): string {
   return r.stdout;
 }
 
-async function ortBestForward(file: string, threads: number, batches: number[]): Promise<{ msPerImage: number; batch: number }> {
+export async function ortBestForward(file: string, threads: number, batches: number[]): Promise<{ msPerImage: number; batch: number }> {
   const s = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
   let best = { msPerImage: Infinity, batch: 0 };
   try {

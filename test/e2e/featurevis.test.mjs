@@ -152,6 +152,33 @@ test('the method grid renders several maps, each with a colour bar; one shared s
   await setChecked(wv.locator('#method-grid'), false);
 });
 
+test('Trust: deletion and insertion curves with their AUCs, then the randomisation strip, under the main map', async () => {
+  await choose(wv.locator('#method'), 'gradient');
+  await waitFor(async () => (await wv.locator('#heatmap').getAttribute('data-method')) === 'gradient' && !(await wv.locator('#status').getAttribute('class')).includes('busy'), 'gradient map', 90000);
+  await wv.locator('#trust-faithfulness').click();
+  const lines = wv.locator('#trust-curve-chart path.chart-line');
+  await waitFor(async () => (await lines.count()) === 2 && (await wv.locator('#trust-status').innerText()).includes('insertion AUC'), 'deletion and insertion curves', 120000, 100);
+  const status = await wv.locator('#trust-status').innerText();
+  const auc = (name) => Number(new RegExp(`${name} AUC ([0-9.e-]+)`).exec(status)?.[1]);
+  assert.ok(auc('deletion') > 0 && auc('deletion') < 1 && auc('insertion') > 0 && auc('insertion') < 1, `AUCs in (0, 1): ${status}`);
+  await wv.locator('#trust').scrollIntoViewIfNeeded();
+  lap(`trust curves: ${status}`);
+  await shotPanel('panel-trust-curves');
+  await wv.locator('#trust-randomisation').click();
+  await waitFor(async () => (await wv.locator('#trust-status').innerText()).includes('rank correlation'), 'randomisation test', 240000, 250);
+  const cells = wv.locator('#trust-strip .strip-cell canvas');
+  assert.ok((await cells.count()) >= 3, 'the original and at least two randomised maps');
+  assert.equal(await wv.locator('#trust-similarity-chart path.chart-line').count(), 2, 'Spearman and SSIM curves');
+  const first = await canvasStats(cells.first()), last = await canvasStats(cells.last());
+  assert.notEqual(first.hash, last.hash, 'the fully randomised map differs from the original');
+  lap(`randomisation: ${await cells.count()} maps; ${await wv.locator('#trust-status').innerText()}`);
+  await wv.locator('#trust-strip').scrollIntoViewIfNeeded();
+  await shotPanel('panel-trust-randomisation');
+  // Another map makes the results stale: they are cleared.
+  await choose(wv.locator('#method'), 'guided-backprop');
+  await waitFor(async () => (await wv.locator('#trust-curve-chart').count()) === 0, 'stale trust results cleared', 30000, 50);
+});
+
 test('clicking another class explains that class instead (failure analysis)', async () => {
   const canvas = wv.locator('#heatmap');
   const before = await canvasStats(canvas);
