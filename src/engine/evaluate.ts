@@ -134,7 +134,10 @@ export async function evaluate(engine: Engine, req: EvaluateRequest, token: Canc
           model, input: item, method: req.method, methodParams, explanation, target, score, seed: itemSeed(req.seed ?? 0, b), token,
           explain: async (x, m) => (await engine.explain({ model: m ?? model, input: x, method: req.method, params: req.params, target }, token)).relevance,
           // A metric's own progress (fraction of its work; a partial result) scaled into the whole evaluation.
-          progress: (p) => progress({ ...p, fraction: (done + Math.min(1, p.fraction ?? 0)) / total, message: p.message ?? `${metric.id}: item ${b + 1}/${N}` }),
+          progress: (p) => progress({
+            ...p, fraction: (done + Math.min(1, p.fraction ?? 0)) / total, message: p.message ?? `${metric.id}: item ${b + 1}/${N}`,
+            ...(p.result ? { result: { ...p.result, ...head } } : {}),
+          }),
         };
         const value = await metric.compute(ctx, params);
         result = { ...head, ...value, ms: performance.now() - t0 };

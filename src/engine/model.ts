@@ -10,7 +10,7 @@ import { cloneGraph, dataInputs, defaultOpset, type Graph, type Model } from './
 import { probeModel, type ProbeResult } from './ir/probe';
 import { checkCoercedSoftmax, constantsToInitializers, foldBatchNormIntoConv, foldStatic, upgradeOpset, UnsupportedModelError } from './ir/canonicalize';
 import { fuseDecomposedNorms } from './ir/fuse-norms';
-import { DataType, DTYPE_NAMES } from './ir/tensor';
+import { DataType, DTYPE_NAMES, type ConstTensor } from './ir/tensor';
 import { encodeModel, OnnxFormatError } from './onnx/codec';
 import { defaultPreprocessing, mergePreprocessing, readSidecar, type Preprocessing, type Sidecar } from './preprocess';
 import { FeatureVisError } from './errors';
@@ -65,6 +65,8 @@ export class LoadedModel {
   readonly sidecar: Sidecar;
   /** The file's IR version was above what onnxruntime reads (see open()). */
   irLowered = false;
+  /** A copy built in memory (withInitializers): sessions are created from the encoded graph, not the file. */
+  private inMemory = false;
   readonly inputName: string;
   readonly inputDims: (number | string | null)[];
   private forward?: Promise<ort.InferenceSession>;
@@ -148,7 +150,7 @@ export class LoadedModel {
   forwardSession(): Promise<ort.InferenceSession> {
     // From the path, so onnxruntime resolves external data itself and no second copy of the bytes is kept here.
     const options = sessionOptions(this.settings);
-    this.forward ??= (this.irLowered ? ort.InferenceSession.create(encodeModel(this.model), options) : ort.InferenceSession.create(this.path, options)).catch((e) => {
+    this.forward ??= (this.irLowered || this.inMemory ? ort.InferenceSession.create(encodeModel(this.model), options) : ort.InferenceSession.create(this.path, options)).catch((e) => {
       this.forward = undefined;
       throw new FeatureVisError('ModelLoadFailed', `onnxruntime could not load ${path.basename(this.path)}: ${(e as Error).message}`);
     });
@@ -241,6 +243,20 @@ export class LoadedModel {
       this.sessions.set(`${this.path}|${cacheKey}`, this.path, s);
     }
     return s;
+  }
+
+  /**
+   * This model with some initializers replaced (the randomisation metric's re-initialised layers), built in memory:
+   * no file is written; its sessions live in a small budget of their own, released by its dispose().
+   */
+  withInitializers(replace: ReadonlyMap<string, ConstTensor>): LoadedModel {
+    const initializers = new Map(this.model.graph.initializers);
+    for (const [name, t] of replace) initializers.set(name, t);
+    const model = { ...this.model, graph: { ...this.model.graph, initializers } };
+    const copy = new LoadedModel(this.path, model, this.settings, new SessionBudget<CompiledSession>(2, budgetBytes(this.settings.memoryBudgetMB)));
+    copy.irLowered = this.irLowered;
+    copy.inMemory = true;
+    return copy;
   }
 
   async dispose(): Promise<void> {
