@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `featurevis`: the headless CLI over the same engine the extension runs in its background process.
- * Subcommands: layers, methods, predict, explain, figure, check, reconstruct, train-inverter, demo (see `featurevis help`).
+ * Subcommands: layers, methods, predict, explain, figure, check, reconstruct, train-inverter, evaluate, demo (see `featurevis help`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -42,6 +42,12 @@ const HELP = `featurevis — explain CNN decisions (ONNX models; default: embedd
   featurevis reconstruct --method patch-replace --input I --layer TENSOR --database DIR --k K --out out.png
   featurevis train-inverter [--model M] --layer TENSOR --images DIR --out DIR [--epochs N] [--batch B] [--resume]
   featurevis reconstruct --method invert-generative --inverter DIR --input I --out out.png
+  featurevis evaluate [--model M] --images DIR --methods a,b --metrics deletion,insertion --out results.jsonl
+                     [--<param> V | --<method or metric>.<param> V ...] [--target T] [--seed S] [--limit N]
+                     [--resume] [--shard i/n | --shards n with JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID]
+                     one JSON line per image × method × metric (seeded: shards and resumed runs give the same lines)
+  featurevis evaluate --merge 'results-*.jsonl' --out summary.csv [--plot summary.png|svg] [--merged all.jsonl]
+                     n, mean, std, 95 % CI (Student t), min, max per method × metric, and a bar chart
 
   Inputs: a PNG/JPEG (decoded, resized, normalised as the model needs: built in for the default model, a sidecar
   MODEL.json otherwise), several comma-separated images (a batch), or a preprocessed float32 .npy in the model's
@@ -61,7 +67,7 @@ const HELP = `featurevis — explain CNN decisions (ONNX models; default: embedd
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const args = parseArgs(rest, new Set(['json', 'shared-scale']));
+  const args = parseArgs(rest, new Set(['json', 'shared-scale', 'resume']));
   const threads = num(args, 'threads') ?? (process.env.FEATUREVIS_THREADS ? Number(process.env.FEATUREVIS_THREADS) : undefined);
   const engine = new Engine({ threads });
   try {
@@ -117,6 +123,7 @@ export const COMMANDS: Record<string, Command> = {
   reconstruct: async (engine, args) => reconstruct(engine, args),
   'train-inverter': async (engine, args) => (await import('./train-inverter')).trainInverterCommand(engine, args),
   figure: async (engine, args) => (await import('./figure')).figureCommand(engine, args),
+  evaluate: async (engine, args) => (await import('./evaluate')).evaluateCommand(engine, args),
   demo: async (engine, args) => {
     const { buildFigure, writeFigure } = await import('./figure');
     const outDir = str(args, 'out-dir') ?? 'featurevis-demo';
