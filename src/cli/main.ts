@@ -12,7 +12,7 @@ import { defaultDisplay } from '../protocol/render';
 import { parseArgs, num, required, str, type Args } from './args';
 import { checkOutPath, loadInput, loadPhotos, writeResult } from './io';
 import { DISPLAY_FLAGS, DISPLAY_HELP, displayFromFlags } from './display-flags';
-import { paramsFromFlags, targetFrom } from './method-flags';
+import { flagSchema, paramsFromFlags, targetFrom } from './method-flags';
 import { reconstruct } from './reconstruct';
 
 export { paramsFromFlags } from './method-flags';
@@ -94,6 +94,8 @@ export const COMMANDS: Record<string, Command> = {
     for (const m of engine.methods()) {
       console.log(`${m.id.padEnd(18)} ${m.title} — ${m.summary}`);
       for (const p of m.params) console.log(`    --${p.name.padEnd(10)} ${p.kind}${'default' in p && p.default !== undefined && !Number.isNaN(p.default) ? ` (default ${JSON.stringify(p.default)})` : ''}${p.help ? `: ${p.help}` : ''}`);
+      const wraps = engine.method(m.id).wraps;
+      if (wraps) console.log(`    and the parameters of the method --${wraps} names (e.g. --${wraps} lrp-epsilon --eps 0.1)`);
     }
   },
   layers: async (engine, args) => {
@@ -152,9 +154,10 @@ const GLOBAL_FLAGS = new Set(['model', 'input', 'method', 'target', 'region', 'o
 async function explain(engine: Engine, args: Args): Promise<void> {
   const methodId = required(args, 'method', `one of: ${engine.methods().map((m) => m.id).join(', ')}`);
   const method = engine.method(methodId);
+  const schema = flagSchema(method, (id) => engine.method(id), args);
   for (const k of args.flags.keys()) {
-    if (!GLOBAL_FLAGS.has(k) && !method.params.some((p) => p.name === k)) {
-      throw invalidParams(`--${k} is not an option of ${methodId} (its parameters: ${method.params.map((p) => '--' + p.name).join(', ') || 'none'})`);
+    if (!GLOBAL_FLAGS.has(k) && !schema.some((p) => p.name === k)) {
+      throw invalidParams(`--${k} is not an option of ${methodId} (its parameters: ${schema.map((p) => '--' + p.name).join(', ') || 'none'})`);
     }
   }
   const out = required(args, 'out', 'out.npy for raw float32 or out.png for an overlay');
@@ -165,10 +168,10 @@ async function explain(engine: Engine, args: Args): Promise<void> {
   const target = targetFrom(args, model);
   const regionText = str(args, 'region');
   const region = regionText === undefined ? undefined : parseRegion(regionText);
-  const params = paramsFromFlags(method.params, args);
+  const params = paramsFromFlags(schema, args);
   // A .npy input is already in the model's tensor units (occlusion colours, bounds); images are in pixel units.
   const inputSpec = str(args, 'input') ?? '';
-  if (method.params.some((p) => p.name === 'units') && params.units === undefined && inputSpec.toLowerCase().endsWith('.npy')) params.units = 'tensor';
+  if (schema.some((p) => p.name === 'units') && params.units === undefined && inputSpec.toLowerCase().endsWith('.npy')) params.units = 'tensor';
   methodParams(method, params);
   const repeat = num(args, 'repeat') ?? 0;
   const request = { model, input, method: methodId, params, target, region };

@@ -3,8 +3,20 @@ import { invalidParams } from '../engine/errors';
 import { parseTarget } from '../engine/targets';
 import { readNpy } from '../engine/npy';
 import type { LoadedModel } from '../engine/model';
+import { innerMethodId, type Method } from '../engine/methods/types';
 import type { ParamSpec, ParamValues, TargetSpec } from '../protocol/types';
 import { str, type Args } from './args';
+
+/**
+ * The flags a method takes: its parameters, and for a wrapper (SmoothGrad) also those of the inner method its flag
+ * names (`--of lrp-epsilon --eps 0.1`); the engine validates both against their own schemas.
+ */
+export function flagSchema(method: Method, lookup: (id: string) => Method, args: Args): ParamSpec[] {
+  const inner = innerMethodId(method, method.wraps ? { [method.wraps]: str(args, method.wraps) } : {});
+  if (!inner) return method.params;
+  const own = new Set(method.params.map((p) => p.name));
+  return [...method.params, ...lookup(inner).params.filter((p) => !own.has(p.name))];
+}
 
 /** Turns `--name value` flags into method parameters using the method's declared schema. */
 export function paramsFromFlags(schema: ParamSpec[], args: Args): ParamValues {
