@@ -56,7 +56,7 @@ export async function smoothGrad(ctx: MethodRunContext, o: SmoothGradOptions, no
   const out = new Float32Array(input.data.length);
   const targetValue: number[] = [];
   const eps = new Float32Array(per);
-  let description = '';
+  const descriptions: string[] = [];
   let targetTensor = '';
   let compileMs = 0;
   for (let n = 0; n < N; n++) {
@@ -83,7 +83,7 @@ export async function smoothGrad(ctx: MethodRunContext, o: SmoothGradOptions, no
         const m = r.relevance.data.subarray(j * per, (j + 1) * per);
         for (let i = 0; i < per; i++) { sum[i] += m[i]; sumSq[i] += m[i] * m[i]; }
       }
-      description ||= String(r.extras?.target ?? '');
+      if (start === 0) descriptions.push(String(r.extras?.target ?? ''));
       compileMs += r.timings.compileMs;
       targetTensor = r.targetTensor;
       ctx.progress({ fraction: (n + Math.min(1, (start + B) / rowsPerItem)) / N, message: `smoothgrad: item ${n + 1}/${N}` });
@@ -101,6 +101,6 @@ export async function smoothGrad(ctx: MethodRunContext, o: SmoothGradOptions, no
     targetValue,
     targetTensor,
     timings: { compileMs, runMs },
-    extras: { target: description, of: o.of, mode: o.mode, samples: [o.samples] },
+    extras: { target: [...new Set(descriptions)].join(', '), of: o.of, mode: o.mode, samples: [o.samples] },
   };
 }

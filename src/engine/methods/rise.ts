@@ -61,8 +61,8 @@ async function run(ctx: MethodRunContext, p: ParamsOf<typeof PARAMS>): Promise<E
       }
       const done = n * p.masks + start + count;
       const now = performance.now();
-      const last = done === N * p.masks;
-      const send = last || now - lastPartial >= PARTIAL_INTERVAL_MS;
+      // Always at an item's end, so the last partial map is the result.
+      const send = start + count === p.masks || now - lastPartial >= PARTIAL_INTERVAL_MS;
       if (send) {
         lastPartial = now;
         const k = start + count;

@@ -19,7 +19,7 @@ const INNER = [...exportsNamed<Method>(siblings, 'method'), ...exportsNamed<Meth
 
 const PARAMS = [
   choice('of', 'Method', INNER, { default: 'gradient', help: 'the method whose maps are averaged (its parameters are accepted too)' }),
-  integer('samples', 'Samples', { default: 25, min: 1, max: 1024, help: 'noisy copies averaged' }),
+  integer('samples', 'Samples', { default: 50, min: 1, max: 1024, help: 'noisy copies averaged (Smilkov et al.: little changes beyond 50)' }),
   number('noise', 'Noise level', { default: 0.15, min: 0, max: 1, step: 0.01, help: 'σ as a fraction of the input item\'s range (max − min); Smilkov et al. suggest 0.1–0.2' }),
   boolean('square', 'Square (SmoothGrad²)', { default: false, help: 'average the squared maps' }),
   boolean('vargrad', 'VarGrad', { default: false, help: 'the variance of the maps instead of their mean' }),
