@@ -15,6 +15,8 @@ export interface MergedLines {
   duplicates: number;
   /** Unfinished last lines that were left out, per file. */
   dropped: string[];
+  /** Methods and metrics in the order the files first name them (a run writes them in its command line's order). */
+  order: { methods: string[]; metrics: string[] };
 }
 
 /** Patterns separated by commas, each a file or a glob (`*`, `?` in the file name). */
@@ -27,10 +29,14 @@ export function mergeFiles(patterns: string[]): MergedLines {
   const byKey = new Map<string, { line: EvalLine; id: string; where: string }>();
   let duplicates = 0;
   const dropped: string[] = [];
+  const methods = new Set<string>();
+  const metrics = new Set<string>();
   for (const file of files) {
     const r = readResults(file);
     if (r.dropped !== undefined) dropped.push(file);
     r.lines.forEach((line, i) => {
+      methods.add(line.method);
+      metrics.add(line.metric);
       const key = JSON.stringify([line.model.sha256, keyOf(line)]);
       const id = identity(line);
       const seen = byKey.get(key);
@@ -48,7 +54,7 @@ export function mergeFiles(patterns: string[]): MergedLines {
     for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
     return 0;
   });
-  return { lines, files, duplicates, dropped };
+  return { lines, files, duplicates, dropped, order: { methods: [...methods], metrics: [...metrics] } };
 }
 
 export interface SummaryRow extends Summary {
@@ -60,8 +66,8 @@ export interface SummaryRow extends Summary {
   missing: number;
 }
 
-/** One row per model × method × metric, in first-seen order of the sorted lines (methods and metrics as run). */
-export function summaryRows(lines: readonly EvalLine[], better: (metric: string) => string = () => ''): SummaryRow[] {
+/** One row per model × method × metric: by model, then metric, then method, each in `order` (else first seen). */
+export function summaryRows(lines: readonly EvalLine[], better: (metric: string) => string = () => '', order?: MergedLines['order']): SummaryRow[] {
   const groups = new Map<string, { model: string; method: string; metric: string; values: number[]; missing: number }>();
   for (const l of lines) {
     if (l.notApplicable !== undefined) continue;
@@ -72,9 +78,9 @@ export function summaryRows(lines: readonly EvalLine[], better: (metric: string)
     else g.values.push(l.value);
   }
   const rows = [...groups.values()].map((g) => ({ model: g.model, method: g.method, metric: g.metric, better: better(g.metric), missing: g.missing, ...summarise(g.values) }));
-  // Metric, then method, each in the order of first appearance: the table reads like the command line.
-  const metricOrder = [...new Set(rows.map((r) => r.metric))];
-  const methodOrder = [...new Set(rows.map((r) => r.method))];
+  // The table reads like the command line: its metrics and methods in their order.
+  const metricOrder = [...new Set([...(order?.metrics ?? []), ...rows.map((r) => r.metric)])];
+  const methodOrder = [...new Set([...(order?.methods ?? []), ...rows.map((r) => r.method)])];
   return rows.sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0) || metricOrder.indexOf(a.metric) - metricOrder.indexOf(b.metric) || methodOrder.indexOf(a.method) - methodOrder.indexOf(b.method));
 }
 

@@ -68,7 +68,7 @@ export function summaryPlot(rows: readonly SummaryRow[], look: (metric: string) 
   // Wide enough for the axis caption and the headers too.
   const panelW = Math.max(pad + gutter + plotW + pad, ...metrics.map((m) => textWidth(look(m).title, s) + 2 * pad), textWidth('(no better direction)', s) + 2 * pad);
   const headH = 3 * LINE_H * s + 2 * s;
-  const panelH = headH + LINE_H * s + 5 * s + plotH + 2 * s + (labelRows + 1) * LINE_H * s + pad;
+  const panelH = headH + LINE_H * s + 5 * s + plotH + 4 * s + (labelRows + 1) * LINE_H * s + pad;
   const cols = Math.min(3, metrics.length);
   const titleH = 2 * LINE_H * s + 2 * s;
   const width = Math.max(cols * panelW + 2 * pad, textWidth(title, s) + 6 * pad);
@@ -120,10 +120,10 @@ export function summaryPlot(rows: readonly SummaryRow[], look: (metric: string) 
         rect(wx - Math.floor(s / 2), whiskerTop, s, yOf(r.ciLow) - whiskerTop, INK);
         for (const v of [r.ciLow, r.ciHigh]) rect(wx - 4 * s, yOf(v) - Math.floor(s / 2), 8 * s, s, INK);
       }
-      const labelY = Math.min(whiskerTop, top) - LINE_H * s - s;
+      const labelY = Math.min(whiskerTop, top) - LINE_H * s - 2 * s;
       text(sx + Math.floor(slot / 2), Math.max(py - LINE_H * s + s, labelY), [valueText(r.mean)], INK, 'center');
     });
-    text(px + Math.floor(plotW / 2), py + plotH + 2 * s + labelRows * LINE_H * s, ['method'], MUTED, 'center');
+    text(px + Math.floor(plotW / 2), py + plotH + 4 * s + labelRows * LINE_H * s, ['method'], MUTED, 'center');
   });
   return { width, height, items };
 }

@@ -1,6 +1,6 @@
 /**
  * Progress of a dataset run on stderr: on a terminal one bar line rewritten in place (done/total, rate, ETA);
- * otherwise (a log file, a scheduler's output) a plain line every 5 % or every 10 s, whichever comes first.
+ * otherwise (a log file, a scheduler's output) a plain line at each 5 % mark, or after 10 s without one.
  */
 
 export interface ProgressSink {
@@ -21,7 +21,8 @@ export function duration(ms: number): string {
 export class ProgressBar {
   private readonly t0: number;
   private lastLine = -Infinity;
-  private lastFraction = -1;
+  /** The last 5 % mark a line was written at (-1: none yet, so the first result gets a line). */
+  private lastMark = -1;
   private shown = false;
 
   constructor(private readonly total: number, private readonly out: ProgressSink, private readonly now: () => number = () => performance.now(), private readonly label = '') {
@@ -47,9 +48,10 @@ export class ProgressBar {
       return;
     }
     // A log gets whole results only (the engine's progress within one result would only add noise).
-    if (!Number.isInteger(done) || (!force && fraction < this.lastFraction + 0.05 && t < this.lastLine + 10_000)) return;
+    const mark = Math.floor(fraction * 20 + 1e-9);
+    if (!Number.isInteger(done) || (!force && mark <= this.lastMark && t < this.lastLine + 10_000)) return;
     this.lastLine = t;
-    this.lastFraction = fraction;
+    this.lastMark = mark;
     this.out.write(`${this.label}${count} (${(100 * fraction).toFixed(0)}%), ${tail}\n`);
   }
 

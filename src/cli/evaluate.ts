@@ -33,7 +33,7 @@ async function merge(engine: Engine, args: Args): Promise<void> {
   if (m.lines.length === 0) throw invalidParams(`no results in ${m.files.join(', ')}`);
   for (const f of m.dropped) process.stderr.write(`featurevis: ${f} ends in an unfinished line (left out): run that shard again with --resume to complete it\n`);
   const infos = new Map(engine.metrics().map((i) => [i.id, i]));
-  const rows = summaryRows(m.lines, (id) => infos.get(id)?.better ?? '');
+  const rows = summaryRows(m.lines, (id) => infos.get(id)?.better ?? '', m.order);
   writeAtomic(out, Buffer.from(summaryCsv(rows), 'utf8'));
   if (mergedOut) writeAtomic(mergedOut, Buffer.from(m.lines.map((l) => JSON.stringify(l) + '\n').join(''), 'utf8'));
   const images = new Set(m.lines.map((l) => l.image)).size;
