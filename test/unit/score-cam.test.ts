@@ -12,6 +12,7 @@ import { readNpy } from '../../src/engine/npy';
 import { FeatureVisError } from '../../src/engine/errors';
 import type { TensorData } from '../../src/protocol/types';
 import { oneNodeModel } from './onenode';
+import { viewChannelsFirst } from '../../src/engine/attribution/layer-view';
 import { attr } from '../../src/engine/ir/graph';
 import { ConstTensor } from '../../src/engine/ir/tensor';
 import { FIXTURES, relativeError } from './helpers';
@@ -94,4 +95,16 @@ test('on a segmentation model (dense class targets) smoothgrad, score-cam and ri
     const untargeted = await engine.explain({ model: seg, input: img, method });
     assert.deepEqual(untargeted.relevance.dims, [1, 1, 8, 8]);
   }
+});
+
+test('activations are viewed as (N, C, h, w) the way the CAM plans view them: channels-last transposed, patch tokens on their grid', () => {
+  const tokens = Float32Array.from({ length: 2 * 5 * 2 }, (_, i) => 100 * Math.floor(i / 10) + 10 * Math.floor((i % 10) / 2) + (i % 2));
+  const t = viewChannelsFirst(tokens, [2, 5, 2], { kind: 'tokens', extra: 1, h: 2, w: 2 });
+  assert.deepEqual(t.dims, [2, 2, 2, 2]);
+  // item b, channel k, patch p (row-major) = token 1 + p of item b.
+  for (let b = 0; b < 2; b++) for (let k = 0; k < 2; k++) for (let p = 0; p < 4; p++) assert.equal(t.data[(b * 2 + k) * 4 + p], 100 * b + 10 * (1 + p) + k);
+  const last = Float32Array.from({ length: 12 }, (_, i) => i);
+  const v = viewChannelsFirst(last, [1, 2, 2, 3], { kind: 'channels-last' });
+  assert.deepEqual(v.dims, [1, 3, 2, 2]);
+  for (let k = 0; k < 3; k++) for (let p = 0; p < 4; p++) assert.equal(v.data[k * 4 + p], p * 3 + k);
 });

@@ -2,8 +2,9 @@
  * RISE (Petsiuk et al. 2018): the input times N random smooth masks (attribution/rise-masks.ts), each masked copy
  * scored (the target class's softmax probability for a class target, the raw target value otherwise); the
  * saliency is Σ_i score_i·M_i / (N·p). Every item gets the same seeded masks; batched forward passes, partial maps
- * streamed through progress (normalised by the masks done so far), cancellable. The default 1000 masks take about
- * 15 s on the embedded EfficientNet-Lite0 on two CPU cores; the paper used 4000–8000.
+ * streamed through progress (normalised by the masks done so far), cancellable. The default 1000 masks took 22 s on
+ * the embedded EfficientNet-Lite0 (224², batches of 16) on two CPU cores that other jobs were also using; the paper
+ * used 4000–8000.
  */
 import type { ExplainResult } from '../../protocol/types';
 import { openScorer } from '../attribution/forward-scores';
