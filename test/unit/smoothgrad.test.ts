@@ -119,3 +119,13 @@ test('CLI: --of names the inner method whose flags explain accepts; other flags 
   await assert.rejects(cli(['--eps', '0.05']), /--eps is not an option of smoothgrad \(its parameters: --of, --samples/);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+test('a per-item weighting target is split per item like a class target', async () => {
+  const w = new Float32Array(10);
+  w[refs.targets[0]] = 1;
+  w[5 + refs.targets[1]] = 1;
+  const params = { samples: 3, seed: 2 };
+  const byClass = await engine.explain({ model, input, method: 'smoothgrad', params, target });
+  const byWeights = await engine.explain({ model, input, method: 'smoothgrad', params, target: { kind: 'weights', tensor: 'logits', weights: { data: w, dims: [2, 5] } } });
+  assert.ok(relativeError(byWeights.relevance.data, byClass.relevance.data) < 1e-6);
+});

@@ -5,7 +5,7 @@ export function itemTarget(spec: TargetSpec, item: number, items: number, rows: 
   if (spec.kind === 'class') {
     return Array.isArray(spec.index) ? { kind: 'class', index: spec.index.length === items ? spec.index[item] : spec.index[0] } : spec;
   }
-  if (spec.kind !== 'weights' || spec.weights.dims[0] !== items || items === 1 && rows === 1) return spec;
+  if (spec.kind !== 'weights' || spec.weights.dims[0] !== items) return spec; // one row of weights broadcasts
   const w = spec.weights;
   const per = w.data.length / items;
   const data = new Float32Array(rows * per);
