@@ -12,7 +12,7 @@ import type { CancellationToken } from './methods/run-context';
 import type { EvaluateRequest, Metric, MetricContext } from './metrics/types';
 import { metrics } from './metrics';
 import { parseParams } from './methods/params';
-import { cancelled, invalidParams } from './errors';
+import { cancelled, invalidInput, invalidParams } from './errors';
 import { logitsTensor, resolveTarget } from './targets';
 import { targetSession } from './occlusion/batching';
 
@@ -107,6 +107,9 @@ export async function evaluate(engine: Engine, req: EvaluateRequest, token: Canc
   const todo = requested(req);
   const { model, input } = req;
   const N = input.dims[0];
+  if (model.fixedBatch !== undefined && model.fixedBatch !== 1) {
+    throw invalidInput(`evaluate explains one item at a time, but this model's input has a fixed batch of ${model.fixedBatch}; export it with a dynamic (or 1) batch dimension`);
+  }
   const results: MetricResult[] = [];
   const total = N * todo.length;
   for (let b = 0; b < N; b++) {

@@ -77,7 +77,9 @@ export const metric = defineMetric({
     const parts = groups(layers.length, p.layers);
     const summary = () => {
       const mean = (k: keyof RandomisationStep) => steps.reduce((a, s) => a + (s[k] as number), 0) / steps.length;
-      return { value: mean('spearman'), values: { mean_ssim: mean('ssim'), last_spearman: steps[steps.length - 1].spearman }, curve, steps };
+      // Copies: a streamed partial result must not grow with later steps.
+      return { value: mean('spearman'), values: { mean_ssim: mean('ssim'), last_spearman: steps[steps.length - 1].spearman },
+        curve: { ...curve, x: [...curve.x], y: [...curve.y] }, steps: [...steps] };
     };
     for (const [from, to] of parts) {
       if (ctx.token.isCancellationRequested) throw cancelled();
