@@ -17,17 +17,25 @@
  *
  * Channels-last (NHWC) image models: windows, fills and maps work on the (N, C, H, W) view of the input; each
  * batch is transposed back to the model's layout for its forward pass, so the maps equal those of the NCHW twin.
+ *
+ * `incremental` (Krypton, Nakandala et al. 2019; src/engine/occlusion/incremental-*.ts): `exact` (default) computes
+ * each window's forward pass only over the region the window changes, layer by layer, from clean activations cached
+ * once per image — the same maps as `off` (full recompute) up to float rounding; `approx` also caps each region at
+ * τ (`approx-threshold`) of its map per axis, treating the rest as unchanged. Where it cannot apply (channels-last or
+ * 1-D inputs, no layer with a patch rule, a target not depending on the input) occlusion runs in full and
+ * extras.incrementalReason says why; extras.incremental is the mode that ran.
  */
 import * as ort from 'onnxruntime-node';
 import type { ExplainResult, TensorData } from '../../protocol/types';
 import { runMethod } from './types';
-import { choice, integer, pair, text, type ParamsOf } from './params';
+import { choice, integer, number, pair, text, type ParamsOf } from './params';
 import type { MethodRunContext } from './run-context';
 import { cancelled, invalidInput, invalidParams, paramError } from '../errors';
 import { resolveTarget } from '../targets';
 import { CoverageMap, windowGrid, windowOrigin } from '../occlusion/windows';
 import { makeFiller, parseFill, Prng, unitMap, type Filler, type Units } from '../occlusion/fills';
 import { batchSize, targetSession } from '../occlusion/batching';
+import { IncrementalRunner } from '../occlusion/incremental-runner';
 import { isChannelsLast, nchwToNhwc, toChannelsFirst } from '../layout';
 
 const MAX_SEED = 4294967295;
@@ -42,6 +50,8 @@ const PARAMS = [
   choice('measure', 'Measure', ['difference', 'relative'], { default: 'difference', help: 'target(original) − target(occluded), or that divided by |target(original)|' }),
   integer('seed', 'Seed', { default: 0, min: 0, max: MAX_SEED, help: 'seed of the random fill' }),
   integer('batch', 'Batch', { default: 0, min: 0, help: 'windows per forward pass (0 = automatic)' }),
+  choice('incremental', 'Incremental', ['exact', 'approx', 'off'], { default: 'exact', help: 'recompute only the region each window changes (exact: same maps), approx: capped at τ of each map, off: full recompute' }),
+  number('approx-threshold', 'Approx threshold τ', { default: 0.4, min: 0.05, max: 1, step: 0.05, help: "approx only: Krypton's projective-field threshold, the largest region per layer as a fraction of its map" }),
 ] as const;
 
 type OcclusionParams = ParamsOf<typeof PARAMS>;
@@ -62,6 +72,19 @@ export function occlusionOptions(params: OcclusionParams, dims: number[]) {
   const stride = perAxis('stride', params.stride, size.length);
   if (box.some((b, i) => b > size[i])) throw paramError('box', `${box.join('×')} is larger than the input (${size.join('×')})`);
   return { size, box, stride, fill: parseFill(params.fill), measure: params.measure, seed: params.seed, batch: params.batch, units: params.units };
+}
+
+/** Copies the (C, box) window at `origin` of a (C, H, W) row into `out`. */
+function cropBox(row: Float32Array, out: Float32Array, C: number, size: number[], box: number[], origin: number[]): void {
+  const [H, W] = size;
+  let k = 0;
+  for (let c = 0; c < C; c++) {
+    for (let y = origin[0]; y < origin[0] + box[0]; y++) {
+      const o = (c * H + y) * W + origin[1];
+      out.set(row.subarray(o, o + box[1]), k);
+      k += box[1];
+    }
+  }
 }
 
 /** Σ weights[item] ⊙ out[row] for one row of a batched output. */
@@ -94,16 +117,28 @@ async function run(ctx: MethodRunContext, params: OcclusionParams): Promise<Expl
   const prepared = await model.prepare(ctx.input.dims, false);
   const target = resolveTarget(ctx.target, prepared.graph, prepared.shapes, model.labels);
   if (target.tensor === model.inputName) throw invalidParams('the target is the input itself; choose a class, a unit of a layer, or an output weighting');
-  const session = await targetSession(model, target.tensor);
   const perTarget = target.weights.data.length / N;
   const fixed = model.fixedBatch;
+  const grid = windowGrid(size, opts.box, opts.stride);
+  let incrementalReason: string | undefined;
+  let runner: IncrementalRunner | undefined;
+  if (params.incremental !== 'off') {
+    if (channelsLast) incrementalReason = 'channels-last (NHWC) models run in full';
+    else if (size.length !== 2) incrementalReason = '1-D inputs run in full';
+    else {
+      const r = await IncrementalRunner.create(model, { mode: params.incremental, tau: params['approx-threshold'], target: target.tensor, grid, dims: input.dims });
+      if (r instanceof IncrementalRunner) runner = r;
+      else incrementalReason = r.reason;
+    }
+  }
+  const session = runner ? undefined : await targetSession(model, target.tensor);
 
   const forward = async (data: Float32Array, rows: number): Promise<Float32Array> => {
     const rowsData = data.length === rows * per ? data : data.subarray(0, rows * per);
     const feed = channelsLast
       ? new ort.Tensor('float32', nchwToNhwc(rowsData, [rows, C, ...size]), [rows, ...size, C])
       : new ort.Tensor('float32', rowsData, [rows, C, ...size]);
-    const out = await session.run({ [model.inputName]: feed }, [target.tensor]);
+    const out = await session!.run({ [model.inputName]: feed }, [target.tensor]);
     const t = out[target.tensor];
     const result = t.data as Float32Array;
     if (result.length !== rows * perTarget) {
@@ -113,7 +148,7 @@ async function run(ctx: MethodRunContext, params: OcclusionParams): Promise<Expl
   };
 
   // Target on the clean input.
-  const clean = await forward(input.data, N);
+  const clean = runner ? await runner.clean(input.data) : await forward(input.data, N);
   const base: number[] = [];
   for (let b = 0; b < N; b++) base.push(dot(clean, b, target.weights.data, b, perTarget));
   if (opts.measure === 'relative') {
@@ -122,7 +157,6 @@ async function run(ctx: MethodRunContext, params: OcclusionParams): Promise<Expl
   }
   const setupMs = performance.now() - t0;
 
-  const grid = windowGrid(size, opts.box, opts.stride);
   const jobs = N * grid.total;
   const B = batchSize(opts.batch, per, jobs, fixed);
   const rng = new Prng(opts.seed);
@@ -132,7 +166,10 @@ async function run(ctx: MethodRunContext, params: OcclusionParams): Promise<Expl
     fillers[b] ??= makeFiller(opts.fill, input.data.subarray(b * per, (b + 1) * per), { channels: C, size, box: opts.box }, units, map, rng);
     return fillers[b];
   };
-  const buffers = [new Float32Array(B * per), new Float32Array(B * per)];
+  // Incremental: rows hold only the filled window region (C, box h, box w); the full row is built in a scratch copy.
+  const rowFloats = runner ? C * opts.box[0] * opts.box[1] : per;
+  const buffers = [new Float32Array(B * rowFloats), new Float32Array(B * rowFloats)];
+  const scratch = runner ? new Float32Array(per) : undefined;
   const scores = new Float32Array(jobs);
   const coverage = new CoverageMap(grid, N);
   const rowLen = size.length === 2 ? grid.counts[1] : Math.max(1, Math.min(grid.total, B));
@@ -141,17 +178,35 @@ async function run(ctx: MethodRunContext, params: OcclusionParams): Promise<Expl
   const build = (start: number) => {
     const buf = buffers[built++ % 2];
     const count = Math.min(B, jobs - start);
+    // A fixed batch dimension: pad with clean copies, or repeats of the last window (their outputs are ignored).
+    const rows = fixed ? B : count;
+    const windows = new Int32Array(rows);
+    const items = new Int32Array(rows);
     for (let r = 0; r < count; r++) {
       const j = start + r;
       const b = Math.floor(j / grid.total);
-      const row = buf.subarray(r * per, (r + 1) * per);
-      row.set(input.data.subarray(b * per, (b + 1) * per));
-      fillerFor(b).apply(row, windowOrigin(grid, j % grid.total));
+      const item = input.data.subarray(b * per, (b + 1) * per);
+      windows[r] = j % grid.total;
+      items[r] = b;
+      const origin = windowOrigin(grid, windows[r]);
+      if (!scratch) {
+        const row = buf.subarray(r * per, (r + 1) * per);
+        row.set(item);
+        fillerFor(b).apply(row, origin);
+        continue;
+      }
+      scratch.set(item);
+      fillerFor(b).apply(scratch, origin);
+      cropBox(scratch, buf.subarray(r * rowFloats, (r + 1) * rowFloats), C, size, opts.box, origin);
     }
-    // A fixed batch dimension: pad with clean copies (their outputs are ignored).
-    const rows = fixed ? B : count;
-    for (let r = count; r < rows; r++) buf.set(input.data.subarray(0, per), r * per);
-    return { buf, start, count, rows };
+    for (let r = count; r < rows; r++) {
+      if (scratch) {
+        buf.copyWithin(r * rowFloats, (count - 1) * rowFloats, count * rowFloats);
+        windows[r] = windows[count - 1];
+        items[r] = items[count - 1];
+      } else buf.set(input.data.subarray(0, per), r * per);
+    }
+    return { buf, start, count, rows, windows, items };
   };
 
   const loopStart = performance.now();
@@ -161,7 +216,7 @@ async function run(ctx: MethodRunContext, params: OcclusionParams): Promise<Expl
   while (next) {
     if (token.isCancellationRequested) throw cancelled();
     const cur = next;
-    const running = forward(cur.buf, cur.rows);
+    const running = runner ? runner.run(cur.windows, cur.items, cur.buf, perTarget) : forward(cur.buf, cur.rows);
     // Fill the other buffer while this batch runs.
     const end = cur.start + cur.count;
     next = end < jobs ? build(end) : undefined;
@@ -205,6 +260,9 @@ async function run(ctx: MethodRunContext, params: OcclusionParams): Promise<Expl
       ...(size.length === 2 ? { windowCols: grid.starts[1] } : {}),
       units,
       batch: [B],
+      incremental: runner ? params.incremental : 'off',
+      ...(incrementalReason ? { incrementalReason } : {}),
+      ...(runner ? runner.extras() : {}),
     },
   };
 }
