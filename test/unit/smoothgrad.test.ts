@@ -129,3 +129,14 @@ test('a per-item weighting target is split per item like a class target', async 
   const byWeights = await engine.explain({ model, input, method: 'smoothgrad', params, target: { kind: 'weights', tensor: 'logits', weights: { data: w, dims: [2, 5] } } });
   assert.ok(relativeError(byWeights.relevance.data, byClass.relevance.data) < 1e-6);
 });
+
+test("no method smoothgrad can wrap has a parameter named like one of smoothgrad's own (it would be taken as smoothgrad's)", () => {
+  const sg = engine.method('smoothgrad');
+  const own = new Set(sg.params.map((p) => p.name));
+  const of = sg.params.find((p) => p.name === sg.wraps)!;
+  assert.ok(of.kind === 'choice' && of.choices.includes('guided-backprop') && of.choices.includes('lrp-epsilon') && !of.choices.includes('smoothgrad'));
+  for (const id of of.kind === 'choice' ? of.choices : []) {
+    const clash = engine.method(id).params.filter((p) => own.has(p.name)).map((p) => p.name);
+    assert.deepEqual(clash, [], `${id}: ${clash.join(', ')}`);
+  }
+});
