@@ -31,12 +31,21 @@ export function mergeFiles(patterns: string[]): MergedLines {
   const dropped: string[] = [];
   const methods = new Set<string>();
   const metrics = new Set<string>();
+  // One summary row must come from one setting: the same target and parameters for every image.
+  const settings = new Map<string, { setting: string; where: string }>();
   for (const file of files) {
     const r = readResults(file);
     if (r.dropped !== undefined) dropped.push(file);
     r.lines.forEach((line, i) => {
       methods.add(line.method);
       metrics.add(line.metric);
+      const group = JSON.stringify([line.model.sha256, line.method, line.metric]);
+      const setting = JSON.stringify([line.target ?? null, line.params ?? {}]);
+      const first = settings.get(group);
+      if (!first) settings.set(group, { setting, where: `${file} (result ${i + 1})` });
+      else if (first.setting !== setting) {
+        throw invalidInput(`${line.method} × ${line.metric} was run with different targets or parameters: ${first.where} ${first.setting} and ${file} (result ${i + 1}) ${setting}; merge one setting at a time`);
+      }
       const key = JSON.stringify([line.model.sha256, keyOf(line)]);
       const id = identity(line);
       const seen = byKey.get(key);

@@ -62,9 +62,10 @@ class Interrupt {
     }
     this.stopping = true;
     this.signal = sig;
-    this.log(`\n${sig}: stopping after the current result (again to abandon it); --resume continues\n`);
+    // On a terminal the bar's line is open: end it first.
+    this.log(`${this.tty ? '\n' : ''}${sig}: stopping after the current result (again to abandon it); --resume continues\n`);
   };
-  constructor(private readonly log: (s: string) => void) {
+  constructor(private readonly log: (s: string) => void, private readonly tty: boolean) {
     process.on('SIGINT', this.handler);
     process.on('SIGTERM', this.handler);
   }
@@ -129,7 +130,7 @@ export async function runEvaluate(engine: Engine, args: Args, o: RunOptions = {}
   log(`${id.name}${where}; ${pending.length} results to compute${tasks.length > pending.length ? ` (${tasks.length - pending.length} already in ${out})` : ''} → ${out}`);
 
   const fd = fs.openSync(out, 'a', 0o644);
-  const stop = new Interrupt((s) => stderr.write(s));
+  const stop = new Interrupt((s) => stderr.write(s), stderr.isTTY);
   const bar = new ProgressBar(pending.length, stderr);
   let count = 0;
   try {

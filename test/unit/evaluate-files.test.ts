@@ -106,6 +106,14 @@ test('merge: duplicates dropped, conflicting results refused, one order whatever
   assert.throws(() => mergeFiles([path.join(dir, 'r-*.jsonl')]), /c\/d\.png|a\.png|b\.png|e\.png/);
   assert.throws(() => mergeFiles([path.join(dir, 'r-*.jsonl')]), /two different results/);
   assert.throws(() => mergeFiles([path.join(dir, 'none-*.jsonl')]), /matches no file/);
+  // Another image with other parameters: one summary row would mix two settings.
+  fs.rmSync(path.join(dir, 'r-2.jsonl'));
+  fs.writeFileSync(path.join(dir, 'r-3.jsonl'), text([{ ...line('f.png', 'gradient', 'deletion', 0.3), params: { metric: { steps: 7 } } }]));
+  assert.throws(() => mergeFiles([path.join(dir, 'r-*.jsonl')]), /gradient × deletion was run with different targets or parameters/);
+  fs.writeFileSync(path.join(dir, 'r-3.jsonl'), text([{ ...line('f.png', 'gradient', 'deletion', 0.3), target: 'class:2' }]));
+  assert.throws(() => mergeFiles([path.join(dir, 'r-*.jsonl')]), /different targets or parameters/);
+  fs.rmSync(path.join(dir, 'r-3.jsonl'));
+  assert.equal(mergeFiles([path.join(dir, 'r-*.jsonl')]).lines.length, all.length);
 });
 
 test('summary: null values count as missing, not-applicable results stay out, a model column when several', () => {
