@@ -4,7 +4,7 @@
  * dragged keeps its focus). Every edit goes to `set` as a patch of the method's StoredDisplay.
  */
 import { REDUCTIONS } from '../src/protocol/display';
-import { DISPLAY_MODES, DISPLAY_SIGNS, type DisplayMode, type DisplayOptions, type DisplaySign } from '../src/protocol/render';
+import { DISPLAY_MODES, DISPLAY_OFFSETS, DISPLAY_SIGNS, type DisplayMode, type DisplayOffset, type DisplayOptions, type DisplaySign } from '../src/protocol/render';
 import { h } from './dom';
 import { slider, vsSelect, type Choice } from './elements';
 import { COLOR_MAP_CHOICES, type ColorMapChoice } from './paint';
@@ -15,6 +15,7 @@ const MODE_LABELS: Record<DisplayMode, string> = {
   alpha: 'alpha (photo opacity = relevance)', outline: 'outline of the top region', rgb: 'RGB image (per channel)', bw: 'black and white |value|',
 };
 const SIGN_LABELS: Record<DisplaySign, string> = { all: 'all (diverging)', positive: 'positive', negative: 'negative', absolute: 'absolute |value|' };
+const OFFSET_LABELS: Record<DisplayOffset, string> = { zero: 'zero', min: "the map's minimum" };
 const REDUCTION_LABELS: Record<string, string> = { sum: 'sum over channels', 'abs-sum': 'sum of |·|', 'max-abs': 'max |·|' };
 const choices = <T extends string>(values: readonly T[], labels: Record<string, string>): Choice[] => values.map((v) => ({ value: v, label: labels[v] ?? v }));
 
@@ -30,6 +31,7 @@ export function displayControls(d: DisplayOptions, stored: StoredDisplay, set: (
   const mode = vsSelect('mode', 'Display mode', choices(DISPLAY_MODES, MODE_LABELS), d.mode, (v) => set({ mode: v as DisplayMode }));
   const sign = vsSelect('sign', 'Sign', choices(DISPLAY_SIGNS, SIGN_LABELS), d.sign, (v) => set({ sign: v as DisplaySign }));
   const reduction = vsSelect('reduction', 'Channels', choices(REDUCTIONS, REDUCTION_LABELS), d.reduction, (v) => set({ reduction: v as DisplayOptions['reduction'] }));
+  const offset = vsSelect('offset', 'Scale starts at', choices(DISPLAY_OFFSETS, OFFSET_LABELS), d.offset ?? 'zero', (v) => set({ offset: v as DisplayOffset }));
   const cmap = vsSelect('colormap', 'Colours', COLOR_MAP_CHOICES, stored.colorMap ?? d.colorMap ?? 'auto', (v) => set({ colorMap: v as ColorMapChoice }));
   const clipBy = vsSelect('clip-by', 'Clip outliers by', [{ value: 'mass', label: 'cumulative mass' }, { value: 'percentile', label: 'percentile' }], d.clip.by,
     (v) => set({ clip: { by: v as 'mass' | 'percentile', percent: Number(clip.input.value) } }));
@@ -41,7 +43,7 @@ export function displayControls(d: DisplayOptions, stored: StoredDisplay, set: (
   const outlineRow = row('Outline top', 'outline-top', outline.input, outline.value);
   const element = h('div', { id: 'display', className: 'display-controls', role: 'group', 'aria-label': 'Display' },
     row('Mode', 'mode', mode), row('Sign', 'sign', sign, h('label', { htmlFor: 'reduction' }, 'Channels'), reduction),
-    row('Clip', 'clip-by', clipBy, clip.input, clip.value), opacityRow, outlineRow, row('Colours', 'colormap', cmap));
+    row('Clip', 'clip-by', clipBy, clip.input, clip.value), opacityRow, outlineRow, row('Colours', 'colormap', cmap), row('Zero at', 'offset', offset));
   const sync = (o: DisplayOptions) => {
     // Only the controls the mode uses are shown; the others keep their values for when it changes back.
     opacityRow.hidden = o.mode !== 'blend';

@@ -86,7 +86,7 @@ export class Grid {
 
   repaint(): void {
     const maps = [...this.cells.values()].filter((c) => c.last && c.last.output !== 'image');
-    const threshold = this.host.shared() && maps.length ? gridThreshold(maps.map((c) => ({ plane: this.plane(c), sign: this.host.display(c.method).sign })), this.host.clip()) : undefined;
+    const threshold = this.host.shared() && maps.length ? gridThreshold(maps.map((c) => ({ plane: this.plane(c), sign: this.host.display(c.method).sign, offset: this.host.display(c.method).offset })), this.host.clip()) : undefined;
     for (const c of this.cells.values()) if (c.last) this.paint(c, threshold);
     const title = this.element.querySelector('.grid-title');
     if (title) title.setAttribute('data-scale', threshold !== undefined ? String(threshold) : 'per-map');

@@ -6,7 +6,7 @@
 import { formatValue } from '../src/protocol/colorbar';
 import { COLOR_MAPS, type ColorMapName, type Reduction } from '../src/protocol/display';
 import type { RgbaPixels } from '../src/protocol/messages';
-import { applySign, relevancePlane, renderRelevance, sharedThreshold, toFrame, type ClipSpec, type DisplayOptions, type DisplaySign, type InputFrame, type Plane, type Rendered } from '../src/protocol/render';
+import { applySign, offsetPlane, relevancePlane, renderRelevance, sharedThreshold, toFrame, type ClipSpec, type DisplayOffset, type DisplayOptions, type DisplaySign, type InputFrame, type Plane, type Rendered } from '../src/protocol/render';
 import type { DenseMap, MethodInfo, TensorData } from '../src/protocol/types';
 
 export type ColorMapChoice = 'auto' | ColorMapName;
@@ -46,13 +46,13 @@ export function readout(plane: Plane | undefined, photo: RgbaPixels, x: number, 
  * One saturation value for a grid (the paper's comparisons): each map keeps its own sign, then the clip runs
  * over all their values together.
  */
-export function gridThreshold(cells: readonly { plane: Plane; sign: DisplaySign }[], clip: ClipSpec): number {
-  return sharedThreshold(cells.map((c) => ({ ...c.plane, data: applySign(c.plane.data, c.sign) })), 'all', clip);
+export function gridThreshold(cells: readonly { plane: Plane; sign: DisplaySign; offset?: DisplayOffset }[], clip: ClipSpec): number {
+  return sharedThreshold(cells.map((c) => ({ ...c.plane, data: applySign(offsetPlane(c.plane, c.offset).data, c.sign) })), 'all', clip);
 }
 
 /** What the colour bar under a map shows: its colours, its value range and what they mean. */
 export function colorbarFor(image: Rendered, o: DisplayOptions, shared: boolean): { colorMap: Rendered['colorMap']; range: [number, number]; caption: string } {
-  const what = { all: 'relevance', positive: 'positive relevance', negative: 'negative relevance', absolute: '|relevance|' }[o.sign];
+  const what = { all: 'relevance', positive: 'positive relevance', negative: 'negative relevance', absolute: '|relevance|' }[o.sign] + (o.offset === 'min' ? ' above its minimum' : '');
   const scale = shared ? 'one scale for the grid' : o.clip.by === 'mass' ? `clipped at ${o.clip.percent} % of the mass` : `clipped at the ${100 - o.clip.percent}th percentile`;
   if (o.mode === 'masked' || o.mode === 'alpha') return { colorMap: 'gray', range: image.range, caption: `photo shown in proportion to ${what} · ${scale}` };
   if (o.mode === 'outline') return { colorMap: 'gray', range: image.range, caption: `outline: the top ${o.outlineTop} % of pixels by ${what}` };

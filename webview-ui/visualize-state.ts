@@ -1,7 +1,7 @@
 /** The Visualize panel's persisted state and how it is restored (no DOM: unit-tested). */
 import { COLOR_MAPS, REDUCTIONS, type ColorMapName } from '../src/protocol/display';
 import type { PanelState, PanelTarget } from '../src/protocol/messages';
-import { DISPLAY_MODES, DISPLAY_SIGNS, defaultDisplay, type DisplayOptions } from '../src/protocol/render';
+import { DISPLAY_MODES, DISPLAY_OFFSETS, DISPLAY_SIGNS, defaultDisplay, type DisplayOptions } from '../src/protocol/render';
 import type { MethodInfo, ParamValues, Region } from '../src/protocol/types';
 import { COLOR_MAP_CHOICES, type ColorMapChoice } from './paint';
 
@@ -74,6 +74,7 @@ export function sanitizeDisplay(x: unknown): StoredDisplay {
   if (inRange(x.opacity, 0, 1)) out.opacity = x.opacity;
   if (inRange(x.outlineTop, 1, 100)) out.outlineTop = x.outlineTop;
   if (COLOR_MAP_CHOICES.includes(x.colorMap as never)) out.colorMap = x.colorMap as ColorMapChoice;
+  if (DISPLAY_OFFSETS.includes(x.offset as never)) out.offset = x.offset as StoredDisplay['offset'];
   return out;
 }
 

@@ -4,14 +4,14 @@
  */
 import { paramError } from '../engine/errors';
 import { COLOR_MAPS, REDUCTIONS, type ColorMapName, type Reduction } from '../protocol/display';
-import { DISPLAY_MODES, DISPLAY_SIGNS, type DisplayMode, type DisplayOptions, type DisplaySign } from '../protocol/render';
+import { DISPLAY_MODES, DISPLAY_OFFSETS, DISPLAY_SIGNS, type DisplayMode, type DisplayOffset, type DisplayOptions, type DisplaySign } from '../protocol/render';
 import { num, str, type Args } from './args';
 
-export const DISPLAY_FLAGS: readonly string[] = ['display', 'sign', 'clip-mass', 'clip-percentile', 'outline-top', 'reduce', 'opacity', 'colormap'];
+export const DISPLAY_FLAGS: readonly string[] = ['display', 'sign', 'clip-mass', 'clip-percentile', 'outline-top', 'reduce', 'opacity', 'colormap', 'offset'];
 
 export const DISPLAY_HELP = `[--display ${DISPLAY_MODES.join('|')}] [--sign ${DISPLAY_SIGNS.join('|')}]
                      [--clip-mass P | --clip-percentile P] [--outline-top P] [--opacity A]
-                     [--reduce ${REDUCTIONS.join('|')}] [--colormap ${COLOR_MAPS.join('|')}]`;
+                     [--reduce ${REDUCTIONS.join('|')}] [--colormap ${COLOR_MAPS.join('|')}] [--offset ${DISPLAY_OFFSETS.join('|')}]`;
 
 function choice<T extends string>(args: Args, name: string, choices: readonly T[]): T | undefined {
   const v = str(args, name);
@@ -58,5 +58,7 @@ export function displayFromFlags(args: Args, base: DisplayOptions): DisplayOptio
   if (reduction) out.reduction = reduction;
   const colorMap = choice<ColorMapName>(args, 'colormap', COLOR_MAPS);
   if (colorMap) out.colorMap = colorMap;
+  const offset = choice<DisplayOffset>(args, 'offset', DISPLAY_OFFSETS);
+  if (offset) out.offset = offset;
   return out;
 }

@@ -13,7 +13,7 @@ import { resizeRgba } from '../engine/image/resize';
 import { inputFrame, loadImageFile } from '../engine/preprocess';
 import { relevanceForDisplay } from '../engine/layout';
 import type { LoadedModel } from '../engine/model';
-import { defaultDisplay, relevancePlane, renderRelevance, scaleFrame, sharedThreshold, toFrame, type DisplayOptions, type InputFrame, type Plane, type Rendered } from '../protocol/render';
+import { defaultDisplay, offsetPlane, relevancePlane, renderRelevance, scaleFrame, sharedThreshold, toFrame, type DisplayOptions, type InputFrame, type Plane, type Rendered } from '../protocol/render';
 import { figureLayout, fitCell, type FigureLayout } from '../protocol/figure-layout';
 import type { MethodInfo, TensorData } from '../protocol/types';
 import { required, str, num, type Args } from './args';
@@ -141,7 +141,7 @@ function planesOf(rel: TensorData, d: DisplayOptions, frame: InputFrame): Plane[
   if (d.mode === 'rgb' && c > 1) {
     return Array.from({ length: Math.min(c, 3) }, (_, ch) => toFrame({ width: w, height: h, data: rel.data.subarray(ch * h * w, (ch + 1) * h * w) }, frame));
   }
-  return [toFrame(relevancePlane(rel, d.reduction), frame)];
+  return [offsetPlane(toFrame(relevancePlane(rel, d.reduction), frame), d.offset)];
 }
 
 function compose(rows: Row[], columns: Column[], cells: Cell[][], models: LoadedModel[], o: { cellWidth: number; shared: boolean }): Figure & { layout: FigureLayout; thresholds: number[][] } {

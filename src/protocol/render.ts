@@ -33,6 +33,23 @@ export interface DisplayOptions {
   threshold?: number;
   /** Overrides the colour map the sign implies. */
   colorMap?: ColorMapName;
+  /**
+   * Where the scale's zero lies: at 0 (default), or at the map's minimum — for maps that are all positive with a
+   * large offset (RISE's expected score), whose structure a scale from 0 hides.
+   */
+  offset?: DisplayOffset;
+}
+
+export type DisplayOffset = 'zero' | 'min';
+export const DISPLAY_OFFSETS: readonly DisplayOffset[] = ['zero', 'min'];
+
+/** The plane as the display reads it: minus its minimum (NaN ignored) when the offset is 'min'. */
+export function offsetPlane(p: Plane, offset: DisplayOffset | undefined): Plane {
+  if (offset !== 'min') return p;
+  let min = Infinity;
+  for (const v of p.data) if (v < min) min = v;
+  if (!Number.isFinite(min)) return p;
+  return { ...p, data: Float32Array.from(p.data, (v) => v - min) };
 }
 
 export const DEFAULT_CLIP: ClipSpec = { by: 'mass', percent: 2 };
@@ -41,6 +58,8 @@ export const DEFAULT_CLIP: ClipSpec = { by: 'mass', percent: 2 };
 export function defaultDisplay(method: { id: string; family: string; output: string }): DisplayOptions {
   const base: DisplayOptions = { mode: 'heatmap', sign: 'absolute', clip: DEFAULT_CLIP, reduction: 'sum', opacity: 0.6, outlineTop: 20 };
   if (method.output === 'map' && method.family === 'cam') return { ...base, mode: 'blend', sign: 'positive' };
+  // RISE's map is the mean score of the masks keeping each pixel: all positive, its structure above the minimum.
+  if (method.id === 'rise') return { ...base, mode: 'blend', sign: 'positive', offset: 'min' };
   if (method.family === 'occlusion') return { ...base, sign: 'all' };
   if (method.id.startsWith('lrp') || method.id === 'rule-grid') return { ...base, sign: 'all' };
   // The gradient family: the absolute heat map (Simonyan et al.'s saliency), channels as max |·|.
@@ -233,6 +252,7 @@ export function renderRelevance(rel: TensorData, o: DisplayOptions, photo?: Rgba
   }
   let plane = relevancePlane(rel, o.reduction, item);
   if (frame) plane = toFrame(plane, frame);
+  plane = offsetPlane(plane, o.offset);
   const mode = o.mode === 'rgb' ? 'heatmap' : o.mode;
   // Black and white shows magnitude (the paper's Fig. 4).
   const sign = mode === 'bw' && o.sign === 'all' ? 'absolute' : o.sign;

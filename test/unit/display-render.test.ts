@@ -7,7 +7,7 @@ import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { applySign, clipThreshold, normalise, paintMap, renderRelevance, rgbImage, sharedThreshold, toFrame, type DisplayOptions, type DisplaySign } from '../../src/protocol/render';
+import { applySign, clipThreshold, defaultDisplay, normalise, offsetPlane, paintMap, renderRelevance, rgbImage, sharedThreshold, toFrame, type DisplayOptions, type DisplaySign } from '../../src/protocol/render';
 import { Engine } from '../../src/engine/engine';
 import { imageToTensor, inputFrame, type Preprocessing } from '../../src/engine/preprocess';
 import { FIXTURES } from './helpers';
@@ -158,3 +158,22 @@ for (const resize of [{ mode: 'stretch' as const }, { mode: 'shorter-side' as co
     }
   });
 }
+
+test('offset min: the scale starts at the map minimum (RISE: all positive with a large offset)', () => {
+  const p = { width: 3, height: 1, data: Float32Array.from([0.4, 0.5, NaN]) };
+  const o = offsetPlane(p, 'min');
+  // 0.4 − 0.4 = 0, 0.5 − 0.4 = 0.1 (float32), NaN stays NaN.
+  assert.equal(o.data[0], 0);
+  assert.ok(Math.abs(o.data[1] - 0.1) < 1e-6);
+  assert.ok(Number.isNaN(o.data[2]));
+  assert.equal(offsetPlane(p, 'zero'), p, 'zero: the plane itself');
+  const d = defaultDisplay({ id: 'rise', family: 'occlusion', output: 'map' });
+  assert.equal(d.offset, 'min');
+  // A map 0.40 … 0.41: from zero every pixel saturates near the top; from the minimum the smallest is 0 and the largest 1.
+  const rel = { data: Float32Array.from([0.4, 0.405, 0.41, 0.4]), dims: [1, 1, 2, 2] };
+  const fromZero = renderRelevance(rel, { ...d, offset: 'zero', mode: 'heatmap', clip: { by: 'percentile', percent: 0 } });
+  const fromMin = renderRelevance(rel, { ...d, mode: 'heatmap', clip: { by: 'percentile', percent: 0 } });
+  assert.ok(Math.abs(fromZero.threshold - 0.41) < 1e-6);
+  assert.ok(Math.abs(fromMin.threshold - 0.01) < 1e-6, `threshold above the minimum: ${fromMin.threshold}`);
+  assert.notDeepEqual([...fromMin.data.subarray(0, 4)], [...fromMin.data.subarray(8, 12)], 'the lowest and highest pixels differ in colour');
+});
