@@ -11,7 +11,7 @@ import { parseParams } from '../engine/methods/params';
 import { metrics } from '../engine/metrics';
 import type { ParamSpec, ParamValues } from '../protocol/types';
 import type { Args } from './args';
-import { paramsFromFlags } from './method-flags';
+import { flagSchema, paramsFromFlags } from './method-flags';
 
 /** The flags of the evaluate command itself (run and merge). */
 export const EVALUATE_FLAGS = new Set(['model', 'images', 'methods', 'metrics', 'out', 'target', 'seed', 'resume', 'shard', 'shards', 'limit', 'threads', 'merge', 'plot', 'merged']);
@@ -22,10 +22,17 @@ export interface EvaluateParams {
 }
 
 export function evaluateParams(engine: Engine, methodIds: string[], metricIds: string[], args: Args): EvaluateParams {
+  // One id's view of the flags: the plain ones, overridden by its own `--ID.name`.
+  const scoped = (id: string): Args => {
+    const flags = new Map(args.flags);
+    for (const [k, v] of args.flags) if (k.startsWith(`${id}.`)) flags.set(k.slice(id.length + 1), v);
+    return { positionals: [], flags };
+  };
   const methods = methodIds.map((id) => {
     const info = engine.methods().find((m) => m.id === engine.method(id).id)!;
     if (info.output === 'image') throw invalidParams(`'${id}' is a reconstruction (an image, not a map); evaluate scores attribution maps`);
-    return { id, params: info.params };
+    // A wrapper (smoothgrad --of X) also takes the parameters of the method it wraps.
+    return { id, params: flagSchema(engine.method(id), (m) => engine.method(m), scoped(id)) };
   });
   const metricInfos = engine.metrics();
   const metricList = metricIds.map((id) => {
@@ -51,11 +58,6 @@ export function evaluateParams(engine: Engine, methodIds: string[], metricIds: s
     }
     if (!byMethod.length && !byMetric.length) throw invalidParams(`--${k} is not an option of evaluate nor a parameter of ${[...methodIds, ...metricIds].join(', ')}`);
   }
-  const scoped = (id: string): Args => {
-    const flags = new Map(args.flags);
-    for (const [k, v] of args.flags) if (k.startsWith(`${id}.`)) flags.set(k.slice(id.length + 1), v);
-    return { positionals: [], flags };
-  };
   const method = new Map(methods.map(({ id, params }) => {
     const p = paramsFromFlags(params, scoped(id));
     methodParams(engine.method(id), p);

@@ -137,6 +137,12 @@ test('parameters: plain flags go to every declarer, --ID.name to one; a name of 
   const lines = readResults(file).lines;
   assert.deepEqual(lines.map((l) => [l.image, l.metric, l.curve!.y.length]), [['a.png', 'deletion', 4], ['a.png', 'insertion', 6]]);
   assert.deepEqual(lines[0].params, { method: { steps: 4 }, metric: { steps: 3 } });
+  // A wrapper takes the flags of the method it wraps (--of), checked against that method's parameters.
+  await assert.rejects(runEvaluate(engine, args('--methods', 'smoothgrad', '--of', 'gradient', '--metrics', 'deletion', '--eps', '0.1'), opts), /--eps is not an option of evaluate/);
+  const wrapped = out('wrapped.jsonl');
+  const sg = parseArgs(['--model', model, '--images', images, '--out', wrapped, '--limit', '1', '--methods', 'smoothgrad', '--of', 'guided-backprop', '--samples', '2', '--metrics', 'deletion', '--steps', '2'], new Set(['resume']));
+  assert.equal(await runEvaluate(engine, sg, opts), 0);
+  assert.deepEqual(readResults(wrapped).lines.map((l) => l.params), [{ method: { of: 'guided-backprop', samples: 2 }, metric: { steps: 2 } }]);
 });
 
 test('progress: a log gets a line at each 5 % mark or after 10 s; a terminal one bar line with rate and ETA', () => {
