@@ -2,7 +2,7 @@
  * ROAD (Rong et al. 2022, "A Consistent and Efficient Evaluation Strategy for Attribution Methods"): the pixels a
  * map ranks highest (MoRF) or lowest (LeRF) are removed at each percentage and filled by noisy linear imputation —
  * each removed pixel the weighted mean of its 8 neighbours (1/6 direct, 1/12 diagonal; removed neighbours are
- * unknowns too, so it is one sparse linear system per channel, solved here by Jacobi-preconditioned conjugate
+ * unknowns too, so it is one sparse linear system per channel, solved here by multigrid-preconditioned conjugate
  * gradients in float64) plus N(0, noise²) (their NoisyLinearImputer: noise 0.01, input tensor units). The score
  * per percentage is the target's; the value is the mean MoRF score (lower = more faithful), values the mean LeRF
  * score and LeRF − MoRF.
@@ -13,6 +13,7 @@ import { cancelled, paramError } from '../errors';
 import { defineMetric } from './types';
 import { descending, geometry, pixelRelevance, type Geometry } from './pixels';
 import { batchSize } from '../occlusion/batching';
+import { GridSolver } from './sparse-solve';
 
 const NEIGHBOURS: readonly [number, number, number][] = [
   [1, 1, 1 / 12], [0, 1, 1 / 6], [-1, 1, 1 / 12], [1, -1, 1 / 12], [0, -1, 1 / 6], [-1, -1, 1 / 12], [1, 0, 1 / 6], [-1, 0, 1 / 6],
@@ -20,71 +21,45 @@ const NEIGHBOURS: readonly [number, number, number][] = [
 
 /**
  * Linear imputation of the pixels with removed[p] = 1, every channel: the solution of v_i = Σ_j w_ij v_j / Σ_j w_ij
- * over the in-image neighbours j (known ones fixed). Returns the item with the imputed values (no noise).
+ * over the in-image neighbours j (known ones fixed), i.e. (D − W_uu) v = W_uk x, symmetric positive definite,
+ * solved by multigrid-preconditioned CG (sparse-solve.ts). Returns the item with the imputed values (no noise).
  */
-export function linearImpute(x: Float32Array, g: Geometry, removed: Uint8Array, tol = 1e-9, maxIter = 5000): Float64Array {
+export function linearImpute(x: Float32Array, g: Geometry, removed: Uint8Array, tol = 1e-10): Float64Array {
   const { H, W, C, pixStride, chanStride } = g;
   const out = Float64Array.from(x);
-  const unknown: number[] = [];
   const index = new Int32Array(H * W).fill(-1);
-  for (let p = 0; p < H * W; p++) if (removed[p]) index[p] = unknown.push(p) - 1;
-  const n = unknown.length;
+  let n = 0;
+  for (let p = 0; p < H * W; p++) if (removed[p]) index[p] = n++;
   if (n === 0) return out;
-  // Per unknown (CSR): the diagonal Σ in-image w, its unknown neighbours and weights, its known ones.
-  const diag = new Float64Array(n);
-  const uStart = new Int32Array(n + 1), kStart = new Int32Array(n + 1);
-  const uIdx = new Int32Array(8 * n), kIdx = new Int32Array(8 * n);
-  const uW = new Float64Array(8 * n), kW = new Float64Array(8 * n);
+  const unknown = new Int32Array(n), ys = new Int32Array(n), xs = new Int32Array(n);
+  for (let p = 0; p < H * W; p++) if (index[p] >= 0) { unknown[index[p]] = p; ys[index[p]] = Math.floor(p / W); xs[index[p]] = p % W; }
+  // CSR of D − W_uu, and each unknown's known neighbours (the right-hand side W_uk x).
+  const start = new Int32Array(n + 1), kStart = new Int32Array(n + 1);
+  const col = new Int32Array(9 * n), val = new Float64Array(9 * n);
+  const kIdx = new Int32Array(8 * n), kW = new Float64Array(8 * n);
   let nu = 0, nk = 0;
   for (let k = 0; k < n; k++) {
-    const y = Math.floor(unknown[k] / W), xx = unknown[k] % W;
-    uStart[k] = nu; kStart[k] = nk;
+    start[k] = nu; kStart[k] = nk;
+    const d = nu++;
+    col[d] = k;
     for (const [dy, dx, w] of NEIGHBOURS) {
-      const yy = y + dy, xn = xx + dx;
+      const yy = ys[k] + dy, xn = xs[k] + dx;
       if (yy < 0 || yy >= H || xn < 0 || xn >= W) continue;
-      diag[k] += w;
+      val[d] += w;
       const q = yy * W + xn;
-      if (index[q] >= 0) { uIdx[nu] = index[q]; uW[nu++] = w; } else { kIdx[nk] = q; kW[nk++] = w; }
+      if (index[q] >= 0) { col[nu] = index[q]; val[nu++] = -w; } else { kIdx[nk] = q; kW[nk++] = w; }
     }
   }
-  uStart[n] = nu; kStart[n] = nk;
-  const mul = (v: Float64Array, o: Float64Array) => {
-    for (let k = 0; k < n; k++) {
-      let s = diag[k] * v[k];
-      for (let j = uStart[k]; j < uStart[k + 1]; j++) s -= uW[j] * v[uIdx[j]];
-      o[k] = s;
-    }
-  };
-  const v = new Float64Array(n), r = new Float64Array(n), z = new Float64Array(n), d = new Float64Array(n), q = new Float64Array(n), b = new Float64Array(n);
+  start[n] = nu; kStart[n] = nk;
+  const solver = new GridSolver({ n, start, col: col.subarray(0, nu), val: val.subarray(0, nu) }, ys, xs);
+  const b = new Float64Array(n);
   for (let c = 0; c < C; c++) {
-    let bn = 0;
     for (let k = 0; k < n; k++) {
       let s = 0;
       for (let j = kStart[k]; j < kStart[k + 1]; j++) s += kW[j] * x[kIdx[j] * pixStride + c * chanStride];
       b[k] = s;
-      bn += s * s;
-      v[k] = 0;
     }
-    r.set(b);
-    for (let k = 0; k < n; k++) d[k] = z[k] = r[k] / diag[k];
-    let rz = 0;
-    for (let k = 0; k < n; k++) rz += r[k] * z[k];
-    const stop = tol * tol * Math.max(bn, 1e-300);
-    for (let it = 0; it < maxIter; it++) {
-      let rr = 0;
-      for (let k = 0; k < n; k++) rr += r[k] * r[k];
-      if (rr <= stop) break;
-      mul(d, q);
-      let dq = 0;
-      for (let k = 0; k < n; k++) dq += d[k] * q[k];
-      const alpha = rz / dq;
-      for (let k = 0; k < n; k++) { v[k] += alpha * d[k]; r[k] -= alpha * q[k]; z[k] = r[k] / diag[k]; }
-      let rz1 = 0;
-      for (let k = 0; k < n; k++) rz1 += r[k] * z[k];
-      const beta = rz1 / rz;
-      rz = rz1;
-      for (let k = 0; k < n; k++) d[k] = z[k] + beta * d[k];
-    }
+    const v = solver.solve(b, tol);
     for (let k = 0; k < n; k++) out[unknown[k] * pixStride + c * chanStride] = v[k];
   }
   return out;
