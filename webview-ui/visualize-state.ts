@@ -2,7 +2,7 @@
 import { COLOR_MAPS, REDUCTIONS, type ColorMapName } from '../src/protocol/display';
 import type { PanelState, PanelTarget } from '../src/protocol/messages';
 import { DISPLAY_MODES, DISPLAY_OFFSETS, DISPLAY_SIGNS, defaultDisplay, type DisplayOptions } from '../src/protocol/render';
-import type { MethodInfo, ParamValues, Region } from '../src/protocol/types';
+import type { MethodInfo, ParamSpec, ParamValues, Region } from '../src/protocol/types';
 import { COLOR_MAP_CHOICES, type ColorMapChoice } from './paint';
 
 /** The display choices a user made for one method ('auto' colours: the sign's own map). */
@@ -49,15 +49,30 @@ export function initialSaved(state: PanelState, prev: unknown): Saved {
 }
 
 /** What a run sends for a method: the values set for its declared, non-path parameters (blank ones left to the engine's defaults). */
-export function paramsFor(saved: Saved, method: PanelState['methods'][number] | undefined): ParamValues {
+export function paramsFor(saved: Saved, method: MethodInfo | undefined, lookup: (id: string) => MethodInfo | undefined = () => undefined): ParamValues {
   const given = saved.params[method?.id ?? ''] ?? {};
   const out: ParamValues = {};
-  for (const p of method?.params ?? []) {
+  for (const p of method ? controlledParams(method, given, lookup) : []) {
     if (p.kind === 'path') continue;
     const v = given[p.name];
     if (v !== undefined && v !== '' && !(typeof v === 'number' && Number.isNaN(v))) out[p.name] = v;
   }
   return out;
+}
+
+/** The inner method a wrapper (SmoothGrad) runs with these values: the chosen one, else its parameter's default. */
+export function innerMethod(method: MethodInfo, values: ParamValues, lookup: (id: string) => MethodInfo | undefined): MethodInfo | undefined {
+  if (!method.wraps) return undefined;
+  const spec = method.params.find((p) => p.name === method.wraps);
+  const id = values[method.wraps] ?? (spec && 'default' in spec ? spec.default : undefined);
+  return typeof id === 'string' ? lookup(id) : undefined;
+}
+
+/** A method's parameters, then a wrapper's inner-method parameters that it does not declare itself. */
+export function controlledParams(method: MethodInfo, values: ParamValues, lookup: (id: string) => MethodInfo | undefined): ParamSpec[] {
+  const own = new Set(method.params.map((p) => p.name));
+  const inner = innerMethod(method, values, lookup)?.params.filter((p) => !own.has(p.name)) ?? [];
+  return [...method.params, ...inner];
 }
 
 const isObj = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);

@@ -18,7 +18,7 @@ import { colorbarFor, paintResult, valuePlane } from './paint';
 import { Store } from './store';
 import { TrustSection, type Pixels } from './trust';
 import { renderLayout, type Layout } from './visualize-layout';
-import { displayFor, initialSaved, paramsFor, type Saved, type StoredDisplay } from './visualize-state';
+import { controlledParams, displayFor, initialSaved, innerMethod, paramsFor, type Saved, type StoredDisplay } from './visualize-state';
 
 export function visualizeView(ctx: ViewContext, state: PanelState): View {
   return new Visualize(ctx, state);
@@ -67,7 +67,7 @@ class Visualize implements View {
       current: () => {
         if (!this.mainDone) return undefined;
         const s = this.store.state;
-        return { method: this.mainDone.method, params: paramsFor(s, this.method(this.mainDone.method)), target: s.target, region: s.region };
+        return { method: this.mainDone.method, params: paramsFor(s, this.method(this.mainDone.method), (id) => this.method(id)), target: s.target, region: s.region };
       },
       methodTitle: (id) => this.method(id)?.title ?? id,
       paintPlane: (plane) => this.paintPlane(plane),
@@ -145,17 +145,24 @@ class Visualize implements View {
     } else this.ui.display.append(h('p', { className: 'summary' }, 'a reconstruction: shown as an image in the box the model sees'));
     c.append(h('p', { className: 'summary' }, m.summary));
     const values = this.store.state.params[m.id] ?? {};
-    for (const p of m.params) {
+    const lookup = (id: string) => this.method(id);
+    const all = controlledParams(m, values, lookup);
+    all.forEach((p, i) => {
+      // A wrapper's inner-method parameters follow its own, under the inner method's summary.
+      const inner = i === m.params.length ? innerMethod(m, values, lookup) : undefined;
+      if (inner) c.append(h('p', { className: 'summary inner-params' }, `${inner.title}: ${inner.summary}`));
       c.append(control(p, values[p.name], {
         layers: this.state.layers,
         onChange: (v) => {
           const params = this.store.state.params;
           this.store.set({ params: { ...params, [m.id]: { ...params[m.id], [p.name]: v } } });
+          // A wrapper's inner method changed: its parameters change with it.
+          if (p.name === m.wraps) this.renderControls();
         },
         chosenPath: this.paths[m.id]?.[p.name],
         onPick: () => this.ctx.send({ type: 'pickPath', method: m.id, param: p.name }),
       }));
-    }
+    });
   }
 
   /** A second `init` disposes this view, and with it a pending edit. */
@@ -185,7 +192,7 @@ class Visualize implements View {
     const seq = this.ctx.nextSeq();
     this.latest.set(slotKey(slot), { seq, method });
     const s = this.store.state;
-    this.ctx.send({ type: 'run', seq, slot, method, params: paramsFor(s, this.method(method)), target: s.target, model, region: s.region });
+    this.ctx.send({ type: 'run', seq, slot, method, params: paramsFor(s, this.method(method), (id) => this.method(id)), target: s.target, model, region: s.region });
   }
 
   private runMain(): void {

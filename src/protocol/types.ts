@@ -36,6 +36,11 @@ export interface MethodInfo {
   params: ParamSpec[];
   /** 'input': relevance with the input's shape (N,C,H,W); 'map': one map per item at input resolution (N,1,H,W). */
   output: 'input' | 'map' | 'image';
+  /**
+   * A method that runs another (SmoothGrad): the name of its choice parameter naming the inner method, whose
+   * parameters it also takes (the panel shows them under its own).
+   */
+  wraps?: string;
 }
 
 /** What to explain: a weighting of one tensor. */

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../webview-ui/store';
 import { Debouncer } from '../../webview-ui/debounce';
-import { displayFor, initialSaved, paramsFor, sanitizeDisplay } from '../../webview-ui/visualize-state';
+import { controlledParams, displayFor, initialSaved, innerMethod, paramsFor, sanitizeDisplay } from '../../webview-ui/visualize-state';
 import type { PanelState } from '../../src/protocol/messages';
 import type { MethodInfo } from '../../src/protocol/types';
 
@@ -116,4 +116,22 @@ test('visualize state: a run sends set values of declared parameters, never path
   const s = initialSaved(panel({ methods: [m], defaultMethod: 'patch-replace' }), undefined);
   const saved = { ...s, params: { 'patch-replace': { eps: 0.5, k: Number.NaN, layer: '', 'cache-dir': '/tmp/evil', undeclared: 1 } } };
   assert.deepEqual(paramsFor(saved, m), { eps: 0.5 });
+});
+
+test('visualize state: a wrapper (SmoothGrad) sends its own and its chosen inner method\'s parameters', () => {
+  const eps = method('lrp-epsilon', [{ name: 'eps', label: 'ε', kind: 'number', default: 0.25 }]);
+  const grad = method('gradient', []);
+  const sg = { ...method('smoothgrad', [
+    { name: 'of', label: 'Of', kind: 'choice', choices: ['gradient', 'lrp-epsilon'], default: 'gradient' },
+    { name: 'samples', label: 'Samples', kind: 'integer', default: 50 },
+  ]), wraps: 'of' };
+  const all = [eps, grad, sg];
+  const lookup = (id: string) => all.find((m) => m.id === id);
+  const s = initialSaved(panel({ methods: all, defaultMethod: 'smoothgrad' }), undefined);
+  // Default inner method (gradient, no parameters): an ε set earlier for another choice is not sent.
+  assert.deepEqual(paramsFor({ ...s, params: { smoothgrad: { samples: 8, eps: 0.5 } } }, sg, lookup), { samples: 8 });
+  assert.deepEqual(paramsFor({ ...s, params: { smoothgrad: { of: 'lrp-epsilon', samples: 8, eps: 0.5 } } }, sg, lookup), { of: 'lrp-epsilon', samples: 8, eps: 0.5 });
+  assert.deepEqual(controlledParams(sg, { of: 'lrp-epsilon' }, lookup).map((p) => p.name), ['of', 'samples', 'eps']);
+  assert.equal(innerMethod(sg, {}, lookup)?.id, 'gradient');
+  assert.equal(innerMethod(eps, {}, lookup), undefined, 'not a wrapper');
 });

@@ -24,7 +24,7 @@ export class MethodRegistry {
     return [...this.methods.values()];
   }
   infos(): MethodInfo[] {
-    return this.all().map(({ id, title, family, summary, params, output }) => ({ id, title, family, summary, params, output }));
+    return this.all().map(({ id, title, family, summary, params, output, wraps }) => ({ id, title, family, summary, params, output, ...(wraps ? { wraps } : {}) }));
   }
 }
 
