@@ -76,7 +76,9 @@ export function replacement(kind: ReplaceKind, ctx: MetricContext, g: Geometry):
 export async function curveScores(ctx: MetricContext, g: Geometry, start: Float32Array, source: Float32Array, order: Uint32Array,
   counts: readonly number[], batch: number, offset = 0, share = 1): Promise<Float64Array> {
   const rows = counts.length;
-  const B = batchSize(batch, g.per, rows, ctx.model.fixedBatch);
+  const auto = batchSize(batch, g.per, rows, ctx.model.fixedBatch);
+  // Automatic batches of equal size (101 rows at most 16 a run: 7 runs of 15, not a last run of 5).
+  const B = batch > 0 || ctx.model.fixedBatch ? auto : Math.ceil(rows / Math.ceil(rows / auto));
   const buffers = [new Float32Array(B * g.per), new Float32Array(B * g.per)];
   const state = Float32Array.from(start);
   const { C, pixStride, chanStride } = g;
