@@ -1,13 +1,14 @@
 /**
  * Registries are found by file name (src/engine/discover.ts): at run time from the folder, in bundles from the
- * esbuild plugin's static requires. Both must list the same modules, and a bundle must carry every method.
+ * esbuild plugin's static requires. Both must list the same modules, and a bundle must carry every method and metric.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { methods } from '../../src/engine/methods';
+import { metrics } from '../../src/engine/metrics';
 import { LINEAR_RULES } from '../../src/engine/backward/linear-rules';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -27,13 +28,17 @@ test('the bundle plugin expands each registry into the files the run-time discov
   }
 });
 
-test('a CLI bundle built with the plugin lists every method the source registry has', () => {
+test('a CLI bundle built with the plugin lists every method and metric the source registries have', () => {
   // Inside the checkout, so the bundle resolves onnxruntime-node from node_modules as dist/cli.js does.
   const out = path.join(ROOT, '.cache', `discover-test-${process.pid}`, 'cli.js');
   execFileSync(process.execPath, ['scripts/build-cli.mjs', out], { cwd: ROOT });
   const listed = execFileSync(process.execPath, [out, 'methods'], { cwd: ROOT, encoding: 'utf8' })
     .split('\n').filter((l) => /^[a-z]/.test(l)).map((l) => l.split(/\s+/)[0]);
+  // The metrics the bundle knows, from the list its evaluate command prints when --metrics is missing.
+  const run = spawnSync(process.execPath, [out, 'evaluate', '--images', 'assets/samples', '--methods', 'gradient'], { cwd: ROOT, encoding: 'utf8' });
   fs.rmSync(path.dirname(out), { recursive: true, force: true });
   assert.deepEqual(listed.sort(), methods.all().map((m) => m.id).sort());
+  const bundled = /from: ([a-z, -]+)\)/.exec(run.stderr)?.[1].split(', ') ?? [];
+  assert.deepEqual(bundled.sort(), metrics.all().map((m) => m.id).sort(), run.stderr);
   assert.equal(LINEAR_RULES[0], 'gradient');
 });
