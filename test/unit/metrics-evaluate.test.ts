@@ -89,6 +89,13 @@ test('evaluate: items of a batch each get their own result, seeded runs repeat e
   const alone = await engine.evaluate({ ...req, input: one });
   assert.deepEqual(alone.map((r) => r.value), a.slice(0, 2).map((r) => r.value));
   await assert.rejects(engine.evaluate(req, { isCancellationRequested: true }), (e: Error & { code?: string }) => e.code === 'Cancelled');
+  // Cancelled while a metric runs (after the first streamed randomisation step): no further step is computed.
+  const token = { isCancellationRequested: false };
+  let steps = 0;
+  await assert.rejects(engine.evaluate({ ...req, input: one, metrics: [{ id: 'randomisation', params: { layers: 3 } }] }, token, (p) => {
+    if (p.result) { steps = p.result.steps!.length; token.isCancellationRequested = true; }
+  }), (e: Error & { code?: string }) => e.code === 'Cancelled');
+  assert.equal(steps, 1);
   await assert.rejects(engine.evaluate({ ...req, metrics: [{ id: 'nope' }] }), /unknown metric 'nope'.*deletion/);
   await assert.rejects(engine.evaluate({ ...req, metrics: [{ id: 'deletion', params: { steps: -1 } }] }), /steps/);
   const ids = engine.metrics().map((m) => m.id);
