@@ -18,7 +18,7 @@ import { figureLayout, fitCell, type FigureLayout } from '../protocol/figure-lay
 import type { MethodInfo, TensorData } from '../protocol/types';
 import { required, str, num, type Args } from './args';
 import { DISPLAY_FLAGS, checkDisplayFlags, displayFromFlags } from './display-flags';
-import { paramsFromFlags, targetFrom } from './method-flags';
+import { flagSchema, paramsFromFlags, targetFrom } from './method-flags';
 import { writeAtomic } from './io';
 import { ADVANCE, LINE_H, fits, textWidth, wrap } from './bitmap-font';
 import { INK, MUTED, barStripHeight, colourBar, toPng, toSvg, type BarStyle, type Figure, type Item } from './figure-draw';
@@ -67,14 +67,16 @@ export async function buildFigure(engine: Engine, args: Args, log: (line: string
     if (info.output === 'image') throw invalidParams(`'${id}' is a reconstruction (an image, not a map); a figure compares attribution methods`);
     return info;
   });
+  // A wrapper's (SmoothGrad's) flags include its inner method's.
+  const schemas = new Map(methods.map((m) => [m.id, flagSchema(engine.method(m.id), (id) => engine.method(id), args)] as const));
   for (const k of args.flags.keys()) {
-    if (!FIGURE_FLAGS.has(k) && !methods.some((m) => m.params.some((p) => p.name === k))) {
+    if (!FIGURE_FLAGS.has(k) && ![...schemas.values()].some((s) => s.some((p) => p.name === k))) {
       throw invalidParams(`--${k} is not an option of figure or of ${methodIds.join(', ')}`);
     }
   }
   checkDisplayFlags(args);
   const params = new Map(methods.map((m) => {
-    const p = paramsFromFlags(m.params, args);
+    const p = paramsFromFlags(schemas.get(m.id)!, args);
     methodParams(engine.method(m.id), p);
     return [m.id, p] as const;
   }));

@@ -119,6 +119,13 @@ test('figure with several models: a column per model under each method, grouped 
   assert.ok(dark(b) < b.height / 4);
 });
 
+test('figure: a wrapper takes its inner method\'s flags (smoothgrad --of lrp-epsilon --eps); ε changes the map', async () => {
+  const run = (eps: string) => buildFigure(engine, parseArgs(['--inputs', wide, '--model', netA, '--methods', 'smoothgrad', '--of', 'lrp-epsilon', '--eps', eps, '--samples', '3', '--cell-width', '60']));
+  const [a, b] = [await run('0.01'), await run('5')];
+  assert.notDeepEqual(png(a).data, png(b).data, 'the inner method\'s ε reached it');
+  await assert.rejects(buildFigure(engine, parseArgs(['--inputs', wide, '--model', netA, '--methods', 'gradient', '--eps', '1'])), /--eps is not an option of figure or of gradient/);
+});
+
 test('figure SVG: labels as <text>, each cell an embedded PNG', async () => {
   const fig = await figure('--model', netA, '--methods', 'gradient,cam');
   const file = path.join(tmp, 'fig.svg');
