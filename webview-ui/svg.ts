@@ -29,11 +29,11 @@ export interface ChartSpec {
   xDomain: readonly [number, number];
   yDomain: readonly [number, number];
   series: readonly ChartSeries[];
-  /** Tick labels for x instead of numbers (e.g. layer names); index i labels x = i. */
+  /** Names of the points x = 0, 1, … (e.g. layer names), shown when hovering a point. */
   xNames?: readonly string[];
 }
 
-const BOX: ChartBox = { width: 360, height: 200, left: 44, right: 10, top: 22, bottom: 36 };
+const BOX: ChartBox = { width: 360, height: 210, left: 44, right: 10, top: 32, bottom: 36 };
 
 export function lineChart(spec: ChartSpec): SVGSVGElement {
   const svg = el('svg', { id: spec.id, class: 'chart', viewBox: `0 0 ${BOX.width} ${BOX.height}`, role: 'img', 'aria-label': spec.title }) as SVGSVGElement;
@@ -45,13 +45,9 @@ export function lineChart(spec: ChartSpec): SVGSVGElement {
     svg.append(el('line', { x1: x0, x2: x1, y1: sy(t), y2: sy(t), class: 'chart-grid' }));
     svg.append(el('text', { x: x0 - 4, y: sy(t) + 3, class: 'chart-tick', 'text-anchor': 'end' }, formatValue(t)));
   }
-  const xTicks = spec.xNames ? spec.xNames.map((_, i) => i) : niceTicks(spec.xDomain[0], spec.xDomain[1], 5);
-  const every = Math.max(1, Math.ceil(xTicks.length / 6));
-  xTicks.forEach((t, i) => {
-    if (i % every !== 0 && i !== xTicks.length - 1) return;
-    const label = spec.xNames ? spec.xNames[t] : formatValue(t);
-    svg.append(el('text', { x: sx(t), y: y0 + 12, class: 'chart-tick', 'text-anchor': 'middle' }, label.length > 10 ? `${label.slice(0, 9)}…` : label));
-  });
+  // Whole-number axes (steps) get integer ticks only.
+  const xTicks = niceTicks(spec.xDomain[0], spec.xDomain[1], 5).filter((t) => !spec.xNames || Number.isInteger(t));
+  for (const t of xTicks) svg.append(el('text', { x: sx(t), y: y0 + 12, class: 'chart-tick', 'text-anchor': 'middle' }, formatValue(t)));
   svg.append(el('line', { x1: x0, x2: x1, y1: y0, y2: y0, class: 'chart-axis' }), el('line', { x1: x0, x2: x0, y1: y0, y2: y1, class: 'chart-axis' }));
   svg.append(el('text', { x: (x0 + x1) / 2, y: BOX.height - 6, class: 'chart-label', 'text-anchor': 'middle' }, spec.xLabel));
   svg.append(el('text', { x: 10, y: (y0 + y1) / 2, class: 'chart-label', 'text-anchor': 'middle', transform: `rotate(-90 10 ${(y0 + y1) / 2})` }, spec.yLabel));
@@ -67,12 +63,11 @@ export function lineChart(spec: ChartSpec): SVGSVGElement {
       svg.append(dot);
     });
   }
-  // The legend along the top right.
-  let lx = x1;
-  for (const s of [...spec.series].reverse()) {
-    const t = el('text', { x: lx, y: 14, class: `chart-legend ${s.className}`, 'text-anchor': 'end' }, `— ${s.label}`);
-    svg.append(t);
-    lx -= 8 + 6.2 * (s.label.length + 2);
+  // The legend: a row under the title.
+  let lx = BOX.left;
+  for (const s of spec.series) {
+    svg.append(el('text', { x: lx, y: 26, class: `chart-legend ${s.className}` }, `— ${s.label}`));
+    lx += 12 + 5 * (s.label.length + 2);
   }
   return svg;
 }

@@ -12,6 +12,7 @@ import { drawPixels } from './canvas';
 import { h } from './dom';
 import { vsButton } from './elements';
 import { lineChart } from './svg';
+import { shortLayer } from './layer-names';
 
 /** Painted pixels (RGBA rows). */
 export interface Pixels { width: number; height: number; data: Uint8Array | Uint8ClampedArray }
@@ -147,14 +148,14 @@ export class TrustSection {
     if (main) cells.append(stripCell(main, 'original', 'the map of the trained model'));
     for (const s of r.steps) {
       if (!s.map) continue;
-      cells.append(stripCell(this.host.paintPlane(s.map), `↓ ${s.layer}`, `randomised down to ${s.layer}: Spearman ${formatValue(s.spearman)}, SSIM ${formatValue(s.ssim)}`, `ρ ${formatValue(s.spearman)}`));
+      cells.append(stripCell(this.host.paintPlane(s.map), `↓ ${shortLayer(s.layer)}`, `randomised down to ${s.layer}: Spearman ${formatValue(s.spearman)}, SSIM ${formatValue(s.ssim)}`, `ρ ${formatValue(s.spearman)}`));
     }
-    const names = ['original', ...r.steps.map((s) => s.layer)];
+    const names = ['original', ...r.steps.map((s) => `randomised down to ${s.layer}`)];
     const xs = names.map((_, i) => i);
     const sp = [1, ...r.steps.map((s) => s.spearman)];
     const ss = [1, ...r.steps.map((s) => s.ssim)];
     this.strip.append(cells, lineChart({
-      id: 'trust-similarity-chart', title: 'similarity to the original map', xLabel: 'randomised from the top down to', yLabel: 'similarity',
+      id: 'trust-similarity-chart', title: 'similarity to the original map', xLabel: 'layer groups randomised, from the top', yLabel: 'similarity',
       xDomain: [0, Math.max(1, names.length - 1)], yDomain: extent([...sp, ...ss], [0, 1]), xNames: names,
       series: [{ label: 'Spearman', x: xs, y: sp, className: 'series-spearman' }, { label: 'SSIM', x: xs, y: ss, className: 'series-ssim' }],
     }));
@@ -164,5 +165,5 @@ export class TrustSection {
 function stripCell(pixels: Pixels, caption: string, title: string, detail?: string): HTMLElement {
   const canvas = h('canvas', { className: 'strip-canvas', width: pixels.width, height: pixels.height });
   drawPixels(canvas, pixels);
-  return h('figure', { className: 'strip-cell', title }, canvas, h('figcaption', {}, caption.length > 18 ? `${caption.slice(0, 17)}…` : caption, detail ? h('br') : null, detail));
+  return h('figure', { className: 'strip-cell', title }, canvas, h('figcaption', {}, caption.length > 22 ? `…${caption.slice(-21)}` : caption, detail ? h('br') : null, detail));
 }

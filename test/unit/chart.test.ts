@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { areaPath, boxScales, extent, linearScale, linePath, niceTicks } from '../../src/protocol/chart';
+import { shortLayer } from '../../webview-ui/layer-names';
 
 test('linear scale: domain ends land on range ends, a flat domain on the middle', () => {
   const s = linearScale([0, 10], [100, 200]);
@@ -37,4 +38,11 @@ test('paths: y grows upwards inside the margins; a NaN starts a new segment; the
   assert.equal(linePath([0, 0.5, 1], [1, NaN, 0], sx, sy), 'M10 10 M110 60');
   assert.equal(areaPath([0, 1], [1, 1], sx, sy, 0), 'M10 10 L110 10 L110 60 L10 60 Z');
   assert.equal(areaPath([0, 0.5, 1], [1, NaN, 0], sx, sy, 0), '', 'no area for a broken line');
+});
+
+test('short layer names drop the exporter\'s leading slash and output suffix', () => {
+  assert.equal(shortLayer('/_blocks.14/_depthwise_conv/Conv_output_0'), '_blocks.14/_depthwise_conv');
+  assert.equal(shortLayer('/fc/Gemm_output_0'), 'fc');
+  assert.equal(shortLayer('conv1'), 'conv1');
+  assert.equal(shortLayer('output_0'), 'output_0', 'a bare output name stays');
 });
