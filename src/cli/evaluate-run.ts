@@ -136,23 +136,31 @@ export async function runEvaluate(engine: Engine, args: Args, o: RunOptions = {}
   try {
     let image = '';
     let input: ReturnType<typeof loadImageFile> | undefined;
-    for (const t of pending) {
+    // One evaluation per image × method: its explanation is computed once and scored by every pending metric.
+    for (const group of groupBy(pending, (t) => `${t.image}\n${t.method}`)) {
       if (stop.stopping) break;
-      if (t.image !== image) {
-        image = t.image;
-        input = loadImageFile(path.join(dir, ...t.image.split('/')), model.preprocessing());
+      const { image: file, method } = group[0];
+      if (file !== image) {
+        image = file;
+        input = loadImageFile(path.join(dir, ...file.split('/')), model.preprocessing());
       }
-      const lineSeedValue = lineSeed(seed, t.image, t.method, t.metric);
-      const [result] = await engine.evaluate({
-        model, input: input!, method: t.method, params: params.method.get(t.method), target: targetSpec,
-        metrics: [{ id: t.metric, params: params.metric.get(t.metric) }], seed: lineSeedValue,
-      }, stop.token, (p) => bar.update(count + Math.min(0.999, p.fraction ?? 0)));
-      const line = toLine(result, { image: t.image, seed: lineSeedValue, model: id, target, params: lineParams(t.method, t.metric) });
-      // One write per line, flushed to disk: a crash loses at most the result being computed.
-      fs.writeSync(fd, JSON.stringify(line) + '\n');
-      fs.fsyncSync(fd);
-      count++;
-      bar.update(count, count === pending.length);
+      const start = count;
+      const seeds = group.map((t) => lineSeed(seed, t.image, t.method, t.metric));
+      await engine.evaluate({
+        model, input: input!, method, params: params.method.get(method), target: targetSpec,
+        metrics: group.map((t, j) => ({ id: t.metric, params: params.metric.get(t.metric), seed: seeds[j] })),
+        onResult: (result) => {
+          const j = count - start;
+          const line = toLine(result, { image: file, seed: seeds[j], model: id, target, params: lineParams(method, group[j].metric) });
+          // One write per line, flushed to disk: a crash loses at most the result being computed.
+          fs.writeSync(fd, JSON.stringify(line) + '\n');
+          fs.fsyncSync(fd);
+          count++;
+          bar.update(count, count === pending.length);
+          // Stopping: the metrics left of this group are not started.
+          if (stop.stopping) stop.token.isCancellationRequested = true;
+        },
+      }, stop.token, (p) => bar.update(start + Math.min(group.length - 0.001, (p.fraction ?? 0) * group.length)));
     }
   } catch (e) {
     if (!(e instanceof FeatureVisError && e.code === 'Cancelled' && stop.stopping)) throw e;
@@ -183,4 +191,15 @@ function checkResumable(l: EvalLine, out: string, id: ModelId, seed: number, tar
 /** The params field as toLine writes it: omitted when nothing was given. */
 function compact(p: NonNullable<EvalLine['params']>): Record<string, ParamValues | undefined> {
   return Object.keys(p.method ?? {}).length || Object.keys(p.metric ?? {}).length ? p : {};
+}
+
+/** Consecutive runs of items with the same key (the tasks are sorted by image, then method). */
+function groupBy<T>(items: readonly T[], key: (t: T) => string): T[][] {
+  const out: T[][] = [];
+  for (const t of items) {
+    const last = out[out.length - 1];
+    if (last && key(last[0]) === key(t)) last.push(t);
+    else out.push([t]);
+  }
+  return out;
 }

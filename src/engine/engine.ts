@@ -12,9 +12,12 @@ import { methods } from './methods';
 import { metrics } from './metrics';
 import type { EvaluateRequest } from './metrics/types';
 import { evaluate } from './evaluate';
-import { INNER_PARAMS, type CompiledMethod, type Method, type Needs, type ParamBag } from './methods/types';
+import { methodParams } from './method-params';
+
+export { methodParams } from './method-params';
+import { type CompiledMethod, type Method, type Needs, type ParamBag } from './methods/types';
 import type { CancellationToken } from './methods/run-context';
-import { FeatureVisError, invalidInput, invalidParams, paramError } from './errors';
+import { FeatureVisError, invalidInput, invalidParams } from './errors';
 import { resolveTarget, logitsTensor, type ResolvedTarget } from './targets';
 import { applyDense, denseClassTarget, denseMap, denseSummary, describeDense } from './dense-targets';
 import { targetSession } from './occlusion/batching';
@@ -22,7 +25,7 @@ import { producers, type Graph, type Node } from './ir/graph';
 import type { Prepared } from './model';
 import { compiledFeeds } from './compile';
 import { defaultCamLayer, findCamHead } from './plans/cam-head';
-import { graphKey, parseParams } from './methods/params';
+import { graphKey } from './methods/params';
 import { pixelBounds } from './preprocess';
 import { DataType } from './ir/tensor';
 import { perItemDot } from './batch-math';
@@ -369,27 +372,4 @@ function workingMethods(g: Graph, shapes: ReadonlyMap<string, number[]>, target:
   }
   return methods.all().filter((m) => m.needs === 'forward' || (m.needs === 'layer-activation' && hasLayer)
     || (m.needs === 'layer-gradient' && layerPathWorks)).map((m) => m.id);
-}
-
-/**
- * A method's parameters validated and converted (defaults filled, every bound enforced). A wrapper (`wraps`) takes
- * its own parameters plus its inner method's: those are checked against the inner schema and kept, as given, under
- * INNER_PARAMS for its run; a name neither schema declares is refused naming both.
- */
-export function methodParams(m: Method, given: ParamValues): ParamBag {
-  if (!m.wraps) return parseParams(m.params, given, `method '${m.id}'`);
-  const own: ParamValues = {};
-  const rest: ParamValues = {};
-  for (const [k, v] of Object.entries(given)) (m.params.some((p) => p.name === k) ? own : rest)[k] = v;
-  const params = parseParams(m.params, own, `method '${m.id}'`);
-  const inner = methods.get(params[m.wraps] as string);
-  if (!inner) throw invalidParams(`${m.id}: unknown inner method '${String(params[m.wraps])}'`);
-  const names = [...m.params, ...inner.params].map((p) => p.name);
-  for (const k of Object.keys(rest)) {
-    if (rest[k] !== undefined && !inner.params.some((p) => p.name === k)) {
-      throw paramError(k, `is not a parameter of method '${m.id}' nor of its inner method '${inner.id}' (they take: ${names.join(', ')})`);
-    }
-  }
-  parseParams(inner.params, rest, `method '${inner.id}'`);
-  return { ...params, [INNER_PARAMS]: rest };
 }

@@ -12,17 +12,18 @@ import type { CancellationToken } from './methods/run-context';
 import type { EvaluateRequest, Metric, MetricContext } from './metrics/types';
 import { metrics } from './metrics';
 import { parseParams } from './methods/params';
+import { methodParams } from './method-params';
 import { cancelled, invalidInput, invalidParams } from './errors';
 import { logitsTensor, resolveTarget } from './targets';
 import { targetSession } from './occlusion/batching';
 
 /** The metrics requested, each with its validated parameters (fails before any work on an unknown id or bad value). */
-function requested(req: EvaluateRequest): { metric: Metric; params: Record<string, unknown> }[] {
+function requested(req: EvaluateRequest): { metric: Metric; params: Record<string, unknown>; seed?: number }[] {
   if (req.metrics.length === 0) throw invalidParams(`no metrics requested; available: ${metrics.all().map((m) => m.id).join(', ')}`);
-  return req.metrics.map(({ id, params }) => {
+  return req.metrics.map(({ id, params, seed }) => {
     const metric = metrics.get(id);
     if (!metric) throw invalidParams(`unknown metric '${id}'; available: ${metrics.all().map((m) => m.id).join(', ')}`);
-    return { metric, params: parseParams(metric.params, params ?? {}, `metric '${id}'`) };
+    return { metric, params: parseParams(metric.params, params ?? {}, `metric '${id}'`), seed };
   });
 }
 
@@ -121,11 +122,11 @@ export async function evaluate(engine: Engine, req: EvaluateRequest, token: Canc
     const r = spec.kind === 'weights' ? { tensor: spec.tensor, weights: spec.weights } : resolveTarget(spec, prepared.graph, prepared.shapes, model.labels);
     const target = { kind: 'weights' as const, tensor: r.tensor, weights: r.weights };
     const explanation = await engine.explain({ model, input: item, method: req.method, params: req.params, target }, token);
-    const methodParams = parseParams(engine.method(req.method).params, req.params ?? {}, `method '${req.method}'`) as ParamValues;
+    const methodValues = methodParams(engine.method(req.method), req.params ?? {}) as ParamValues;
     const score = await scorer(model, item, target);
     for (let j = 0; j < todo.length; j++) {
       if (token.isCancellationRequested) throw cancelled();
-      const { metric, params } = todo[j];
+      const { metric, params, seed } = todo[j];
       const done = b * todo.length + j;
       const t0 = performance.now();
       const head = { metric: metric.id, method: req.method, item: b };
@@ -134,7 +135,7 @@ export async function evaluate(engine: Engine, req: EvaluateRequest, token: Canc
       if (skip !== undefined) result = { ...head, value: Number.NaN, notApplicable: skip, ms: 0 };
       else {
         const ctx: MetricContext = {
-          model, input: item, method: req.method, methodParams, explanation, target, score, seed: itemSeed(req.seed ?? 0, b), token,
+          model, input: item, method: req.method, methodParams: methodValues, explanation, target, score, seed: seed ?? itemSeed(req.seed ?? 0, b), token,
           explain: async (x, m) => (await engine.explain({ model: m ?? model, input: x, method: req.method, params: req.params, target }, token)).relevance,
           // A metric's own progress (fraction of its work; a partial result) scaled into the whole evaluation.
           progress: (p) => progress({
@@ -146,6 +147,7 @@ export async function evaluate(engine: Engine, req: EvaluateRequest, token: Canc
         result = { ...head, ...value, ms: performance.now() - t0 };
       }
       results.push(result);
+      req.onResult?.(result);
       progress({ fraction: (done + 1) / total, message: `${metric.id}: item ${b + 1}/${N}`, result });
     }
   }

@@ -101,3 +101,18 @@ test('evaluate: items of a batch each get their own result, seeded runs repeat e
   const ids = engine.metrics().map((m) => m.id);
   for (const id of ['completeness', 'conservation', 'deletion', 'infidelity', 'insertion', 'max-sensitivity', 'pixel-flipping', 'randomisation', 'road']) assert.ok(ids.includes(id), id);
 });
+
+test('evaluate: a metric\'s own seed equals the request seed it replaces; onResult sees each finished result once; a wrapper\'s inner parameters pass', async () => {
+  const model = engine.open(path.join(metricsDir, 'model.onnx'));
+  const input = readNpy(path.join(metricsDir, 'input.npy'));
+  const base = { model, input, method: 'gradient', target: { kind: 'class' as const, index: refs.target } };
+  const [alone] = await engine.evaluate({ ...base, metrics: [{ id: 'infidelity', params: { samples: 8 } }], seed: 5 });
+  const finished: MetricResult[] = [];
+  const both = await engine.evaluate({ ...base, seed: 99, metrics: [{ id: 'deletion', params: { steps: 4 } }, { id: 'infidelity', params: { samples: 8 }, seed: 5 }], onResult: (r) => finished.push(r) });
+  assert.equal(both[1].value, alone.value, 'seed 5 on the metric = seed 5 on the request (item 0)');
+  assert.deepEqual(finished.map((r) => r.metric), ['deletion', 'infidelity']);
+  const sg = (eps: number) => engine.evaluate({ ...base, method: 'smoothgrad', params: { of: 'lrp-epsilon', eps, samples: 2 }, metrics: [{ id: 'deletion', params: { steps: 4 } }], seed: 1 });
+  const [a, b] = [(await sg(0.01))[0], (await sg(10))[0]];
+  assert.ok(Number.isFinite(a.value) && Number.isFinite(b.value));
+  await assert.rejects(engine.evaluate({ ...base, method: 'smoothgrad', params: { of: 'gradient', eps: 1 }, metrics: [{ id: 'deletion' }] }), /eps is not a parameter of method 'smoothgrad' nor of its inner method 'gradient'/);
+});

@@ -60,6 +60,9 @@ export interface EvaluateRequest {
   target?: TargetSpec;
   /** Input pixels: restricts a target on a spatial output to a box, as for explain. */
   region?: Region;
-  metrics: { id: string; params?: ParamValues }[];
+  /** Each metric may carry its own seed (the CLI's per-line seeds); otherwise it is derived from `seed` per item. */
+  metrics: { id: string; params?: ParamValues; seed?: number }[];
   seed?: number;
+  /** Called once per finished result (streamed `Progress.result`s may be partial: randomisation's steps). */
+  onResult?(r: MetricResult): void;
 }
