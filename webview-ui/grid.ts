@@ -14,7 +14,7 @@ import { colorbarFor, gridThreshold, paintResult, valuePlane } from './paint';
 
 export interface Shown { relevance: TensorData; output: MethodInfo['output']; method: string }
 
-interface Cell { slot: Slot; method: string; view: MapView; caption: HTMLElement; figure: HTMLElement; last?: Shown; plane?: { reduction: string; plane: Plane } }
+interface Cell { slot: Slot; method: string; view: MapView; caption: HTMLElement; trust: HTMLElement; figure: HTMLElement; last?: Shown; plane?: { reduction: string; plane: Plane } }
 
 export interface GridHost {
   state: PanelState;
@@ -54,9 +54,10 @@ export class Grid {
       const view = new MapView({ photo: this.photo, frame: this.frame, withPhoto: false, decorate: this.host.decorate });
       view.canvas.classList.add('cell-canvas');
       const caption = h('div', { className: 'caption' }, 'running…');
-      const figure = h('figure', { className: 'cell', 'data-slot': slotKey(e.slot) }, view.element, h('figcaption', {}, h('strong', {}, e.title), caption));
+      const trust = h('div', { className: 'cell-trust' });
+      const figure = h('figure', { className: 'cell', 'data-slot': slotKey(e.slot) }, view.element, h('figcaption', {}, h('strong', {}, e.title), caption, trust));
       row.append(figure);
-      this.cells.set(slotKey(e.slot), { slot: e.slot, method: e.method, view, caption, figure });
+      this.cells.set(slotKey(e.slot), { slot: e.slot, method: e.method, view, caption, trust, figure });
     }
   }
 
@@ -64,7 +65,18 @@ export class Grid {
 
   running(slot: Slot): void {
     const c = this.cells.get(slotKey(slot));
-    if (c) c.caption.textContent = 'running…';
+    if (c) { c.caption.textContent = 'running…'; c.trust.textContent = ''; }
+  }
+
+  /** The cell's Trust line (its deletion and insertion AUCs). */
+  setTrust(slot: Slot, text: string): void {
+    const c = this.cells.get(slotKey(slot));
+    if (c) c.trust.textContent = text;
+  }
+
+  /** The cells that show a map now, with their slots and methods. */
+  shownMaps(): { slot: Slot; method: string }[] {
+    return [...this.cells.values()].filter((c) => c.last && c.last.output !== 'image').map((c) => ({ slot: c.slot, method: c.method }));
   }
 
   result(slot: Slot, shown: Shown, info: string): void {

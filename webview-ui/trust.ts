@@ -4,7 +4,7 @@
  * randomised) with its similarity curve. Results stream in from the host; a new request or Cancel stops the
  * running one; any change of the map (method, parameters, target) clears what no longer belongs to it.
  */
-import type { HostMessage, TrustMetric, WebviewMessage } from '../src/protocol/messages';
+import type { HostMessage, Slot, TrustMetric, WebviewMessage } from '../src/protocol/messages';
 import { extent } from '../src/protocol/chart';
 import { formatValue } from '../src/protocol/colorbar';
 import type { MetricResult, TensorData } from '../src/protocol/types';
@@ -21,7 +21,11 @@ export interface TrustHost {
   send(m: WebviewMessage): void;
   nextSeq(): number;
   /** What the main map shows now (undefined while there is none); the Trust section scores exactly that. */
-  current(): Omit<Extract<WebviewMessage, { type: 'trust' }>, 'type' | 'seq' | 'metrics'> | undefined;
+  current(): TrustSubject | undefined;
+  /** The grid cells that show a map now, each as the run that made it. */
+  gridCells(): TrustSubject[];
+  /** Shows a cell's scores under it. */
+  setCellTrust(slot: Slot, text: string): void;
   methodTitle(id: string): string;
   /** A randomised map (an (H, W) plane of |relevance|) painted like the main map, at the photo's size. */
   paintPlane(plane: TensorData): Pixels;
@@ -30,6 +34,8 @@ export interface TrustHost {
 }
 
 type Msg<T extends HostMessage['type']> = Extract<HostMessage, { type: T }>;
+type TrustSubject = Omit<Extract<WebviewMessage, { type: 'trust' }>, 'type' | 'seq' | 'metrics'>;
+const FAITHFULNESS: TrustMetric[] = ['deletion', 'insertion'];
 
 export class TrustSection {
   readonly element: HTMLElement;
@@ -38,6 +44,8 @@ export class TrustSection {
   private readonly strip = h('div', { id: 'trust-strip', className: 'trust-strip' });
   private seq = -1;
   private readonly results = new Map<string, MetricResult>();
+  /** Grid requests still answering: seq → the cell and its results so far. */
+  private readonly cells = new Map<number, { slot: Slot; method: string; results: Map<string, MetricResult> }>();
   private about = '';
 
   constructor(private readonly host: TrustHost) {
@@ -46,6 +54,8 @@ export class TrustSection {
         'remove (deletion) or reveal (insertion) the pixels this map ranks highest and plot the class probability'),
       vsButton('trust-randomisation', 'Randomisation test', () => this.request(['randomisation']),
         'Adebayo et al. 2018: randomise the weights layer by layer from the top; a faithful map should change', true),
+      vsButton('trust-grid', 'Score the grid', () => this.scoreGrid(),
+        "deletion and insertion AUCs of every map in the comparison grid, under each map", true),
       vsButton('trust-cancel', 'Cancel', () => this.cancel(), 'stop the running evaluation', true));
     this.element = h('section', { id: 'trust', className: 'trust', 'aria-label': 'Trust' },
       h('h3', {}, 'Trust'), h('p', { className: 'summary' }, 'Can this map be trusted? Faithfulness curves and a sanity check, computed on request.'),
@@ -54,7 +64,7 @@ export class TrustSection {
 
   /** The main map changed: earlier results describe another map. */
   invalidate(): void {
-    if (this.seq >= 0) this.cancel();
+    if (this.seq >= 0 || this.cells.size) this.cancel();
     if (!this.results.size) return;
     this.results.clear();
     this.curves.textContent = '';
@@ -64,6 +74,8 @@ export class TrustSection {
 
   onMessage(m: HostMessage): boolean {
     if (m.type !== 'trustResult' && m.type !== 'trustDone' && m.type !== 'trustError') return false;
+    const cell = this.cells.get(m.seq);
+    if (cell) { this.onCell(m, cell); return true; }
     if (m.seq !== this.seq) return true;
     if (m.type === 'trustResult') this.onResult(m);
     else if (m.type === 'trustDone') this.onDone(m);
@@ -84,8 +96,35 @@ export class TrustSection {
     this.host.send({ type: 'trust', seq: this.seq, metrics, ...cur });
   }
 
+  /** Deletion and insertion for every grid cell, each its own request (slot), shown under its map. */
+  private scoreGrid(): void {
+    const cells = this.host.gridCells();
+    if (!cells.length) { this.status.textContent = 'no grid maps yet: switch on the method grid or the model grid'; return; }
+    for (const c of cells) {
+      const seq = this.host.nextSeq();
+      this.cells.set(seq, { slot: c.slot, method: c.method, results: new Map() });
+      this.host.setCellTrust(c.slot, 'scoring…');
+      this.host.send({ type: 'trust', seq, metrics: FAITHFULNESS, ...c });
+    }
+    this.status.textContent = `scoring ${cells.length} grid map${cells.length === 1 ? '' : 's'}…`;
+  }
+
+  private onCell(m: Msg<'trustResult'> | Msg<'trustDone'> | Msg<'trustError'>, cell: { slot: Slot; method: string; results: Map<string, MetricResult> }): void {
+    if (m.type === 'trustResult') cell.results.set(m.result.metric, m.result);
+    const del = cell.results.get('deletion'), ins = cell.results.get('insertion');
+    const text = m.type === 'trustError' ? `trust: ${m.message}`
+      : [del && `deletion ${formatValue(del.value)} ↓`, ins && `insertion ${formatValue(ins.value)} ↑`].filter(Boolean).join(' · ');
+    this.host.setCellTrust(cell.slot, text || 'scoring…');
+    if (m.type !== 'trustResult') {
+      this.cells.delete(m.seq);
+      if (!this.cells.size && this.seq < 0) this.status.textContent = 'grid scored: AUCs under each map (deletion: lower is better, insertion: higher)';
+    }
+  }
+
   private cancel(): void {
     this.host.send({ type: 'cancelTrust' });
+    for (const c of this.cells.values()) this.host.setCellTrust(c.slot, '');
+    this.cells.clear();
     this.seq = -1;
     this.status.classList.remove('busy');
     this.status.textContent = 'cancelled';

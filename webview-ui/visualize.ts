@@ -67,8 +67,13 @@ class Visualize implements View {
       current: () => {
         if (!this.mainDone) return undefined;
         const s = this.store.state;
-        return { method: this.mainDone.method, params: paramsFor(s, this.method(this.mainDone.method), (id) => this.method(id)), target: s.target, region: s.region };
+        return { slot: 'main' as const, method: this.mainDone.method, params: paramsFor(s, this.method(this.mainDone.method), (id) => this.method(id)), target: s.target, region: s.region };
       },
+      gridCells: () => {
+        const s = this.store.state;
+        return this.grid.shownMaps().map(({ slot, method }) => ({ slot, method, params: paramsFor(s, this.method(method), (id) => this.method(id)), target: s.target, region: s.region }));
+      },
+      setCellTrust: (slot, text) => this.grid.setTrust(slot, text),
       methodTitle: (id) => this.method(id)?.title ?? id,
       paintPlane: (plane) => this.paintPlane(plane),
       mainPixels: () => (this.lastMain ? this.paintPlane(absPlane(this.lastMain.relevance)) : undefined),
@@ -206,6 +211,7 @@ class Visualize implements View {
   }
 
   private runGrids(): void {
+    this.trust.invalidate();
     for (const slot of this.grid.clear()) this.ctx.send({ type: 'cancel', slot });
     const s = this.store.state;
     if (!s.gridOn && !s.modelGridOn) return;

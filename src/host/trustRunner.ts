@@ -1,9 +1,10 @@
 /**
- * The Visualize panel's Trust section on the host side: one evaluation at a time (a new request or the panel's
- * cancel stops the running one in the engine); each metric's result is posted as soon as the engine streams it.
+ * The Visualize panel's Trust section on the host side: one evaluation per slot (the main map, each grid cell) at a
+ * time — a new request for a slot stops its running one in the engine, the panel's cancel stops them all; each
+ * metric's result is posted as soon as the engine streams it.
  */
 import { CancellationSource } from '../protocol/rpc';
-import { Requests, toTargetSpec, type HostMessage, type WebviewMessage } from '../protocol/messages';
+import { Requests, slotKey, toTargetSpec, type HostMessage, type WebviewMessage } from '../protocol/messages';
 import type { TensorData } from '../protocol/types';
 import type { EngineClient } from './engineClient';
 import { errorCode, errorMessage } from './errors';
@@ -11,15 +12,16 @@ import { errorCode, errorMessage } from './errors';
 type TrustRequest = Extract<WebviewMessage, { type: 'trust' }>;
 
 export class TrustRunner {
-  private running?: CancellationSource;
+  private readonly running = new Map<string, CancellationSource>();
 
   constructor(private readonly engine: EngineClient, private readonly post: (m: HostMessage) => void) {}
 
   /** `params` are already the host's (path parameters replaced, see runParams). */
   async run(m: TrustRequest, model: string | undefined, input: TensorData, params: TrustRequest['params']): Promise<void> {
-    this.cancel();
+    const key = slotKey(m.slot);
+    this.running.get(key)?.cancel();
     const source = new CancellationSource();
-    this.running = source;
+    this.running.set(key, source);
     const t0 = Date.now();
     try {
       await this.engine.request(Requests.evaluate, {
@@ -33,12 +35,12 @@ export class TrustRunner {
     } catch (e) {
       if (errorCode(e) !== 'Cancelled') this.post({ type: 'trustError', seq: m.seq, code: errorCode(e), message: errorMessage(e) });
     } finally {
-      if (this.running === source) this.running = undefined;
+      if (this.running.get(key) === source) this.running.delete(key);
     }
   }
 
   cancel(): void {
-    this.running?.cancel();
-    this.running = undefined;
+    for (const s of this.running.values()) s.cancel();
+    this.running.clear();
   }
 }

@@ -263,9 +263,13 @@ export class VisualizePanel extends Disposable {
   /** The Trust section scores the main map's method on this panel's model and image. */
   private async runTrust(m: Extract<WebviewMessage, { type: 'trust' }>): Promise<void> {
     try {
+      // A model-grid cell is scored on its model, which must be one this panel offered.
+      const slot = m.slot;
+      const model = slot !== 'main' && slot.kind === 'model' ? (slot.model === (this.model ?? '') ? this.model : this.models.find((x) => x.path === slot.model)?.path ?? null) : this.model;
+      if (model === null) throw Object.assign(new Error('that model is not in this workspace list'), { code: 'InvalidParams' });
       const info = (await this.methods()).find((x) => x.id === m.method);
-      const input = await this.inputFor(this.model);
-      await this.trust.run(m, this.model, input, info ? runParams(m.params, info.params, this.paths[m.method]) : {});
+      const input = await this.inputFor(model);
+      await this.trust.run(m, model, input, info ? runParams(m.params, info.params, this.paths[m.method]) : {});
     } catch (e) {
       this.post({ type: 'trustError', seq: m.seq, code: errorCode(e), message: errorMessage(e) });
     }

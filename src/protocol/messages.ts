@@ -61,7 +61,8 @@ export type WebviewMessage =
   | { type: 'run'; seq: number; slot: Slot; method: string; params: ParamValues; target: PanelTarget; model?: string; region?: Region }
   | { type: 'cancel'; slot: Slot }
   /** The Trust section: score the main map's method with these metrics (the host allows only TRUST_METRICS). */
-  | { type: 'trust'; seq: number; method: string; params: ParamValues; target: PanelTarget; region?: Region; metrics: TrustMetric[] }
+  | { type: 'trust'; seq: number; slot: Slot; method: string; params: ParamValues; target: PanelTarget; region?: Region; metrics: TrustMetric[] }
+  /** Stops the evaluations of every slot. */
   | { type: 'cancelTrust' }
   /** Asks the host to show a file or folder dialog for a path parameter of a method. */
   | { type: 'pickPath'; method: string; param: string }
@@ -186,6 +187,7 @@ export function parseWebviewMessage(x: unknown): { ok: true; message: WebviewMes
       return { ok: true, message: { type: 'run', seq: x.seq, slot: copySlot(x.slot), method: x.method, params: x.params, target: x.target, model: x.model as string | undefined, region: x.region ? { y0: x.region.y0, x0: x.region.x0, y1: x.region.y1, x1: x.region.x1 } : undefined } };
     case 'trust':
       if (!isInt(x.seq)) return bad('trust.seq must be a non-negative integer');
+      if (!isSlot(x.slot)) return bad("trust.slot must be 'main', {kind: 'method', method} or {kind: 'model', model}");
       if (!isStr(x.method, 128)) return bad('trust.method must be a string');
       if (!isParamValues(x.params)) return bad('trust.params must map names to numbers, strings or booleans');
       if (!isPanelTarget(x.target)) return bad('trust.target is not a valid target');
@@ -193,7 +195,7 @@ export function parseWebviewMessage(x: unknown): { ok: true; message: WebviewMes
       if (!Array.isArray(x.metrics) || x.metrics.length === 0 || x.metrics.length > TRUST_METRICS.length || !x.metrics.every((m) => (TRUST_METRICS as readonly unknown[]).includes(m))) {
         return bad(`trust.metrics must be a non-empty list of ${TRUST_METRICS.join(', ')}`);
       }
-      return { ok: true, message: { type: 'trust', seq: x.seq, method: x.method, params: x.params, target: x.target, region: x.region ? { y0: x.region.y0, x0: x.region.x0, y1: x.region.y1, x1: x.region.x1 } : undefined, metrics: [...new Set(x.metrics as TrustMetric[])] } };
+      return { ok: true, message: { type: 'trust', seq: x.seq, slot: copySlot(x.slot), method: x.method, params: x.params, target: x.target, region: x.region ? { y0: x.region.y0, x0: x.region.x0, y1: x.region.y1, x1: x.region.x1 } : undefined, metrics: [...new Set(x.metrics as TrustMetric[])] } };
     case 'cancelTrust':
       return { ok: true, message: { type: 'cancelTrust' } };
     case 'cancel':

@@ -13,7 +13,7 @@ const client = new EngineClient({ modulePath: path.join(root, 'src/engine-proces
 after(() => client.dispose());
 
 const trust = (seq: number, metrics: Extract<WebviewMessage, { type: 'trust' }>['metrics'], method = 'gradient'): Extract<WebviewMessage, { type: 'trust' }> =>
-  ({ type: 'trust', seq, method, params: {}, target: { kind: 'top' }, metrics });
+  ({ type: 'trust', seq, slot: 'main', method, params: {}, target: { kind: 'top' }, metrics });
 
 test('trust: deletion and insertion stream as results, then done; the curves run from 0 to 1', async () => {
   const { input } = await client.request(Requests.loadImage, { path: path.join(root, 'assets/samples/chelsea.png') });
@@ -51,4 +51,19 @@ test('trust: a second request cancels the first; nothing of the first arrives af
   await Promise.all([first, second]);
   assert.ok(!posted.some((m) => m.type === 'trustDone' && m.seq === 3), 'the cancelled run never reports done');
   assert.ok(posted.some((m) => m.type === 'trustDone' && m.seq === 4));
+});
+
+test('trust: requests of different slots run side by side; cancel stops them all', async () => {
+  const { input } = await client.request(Requests.loadImage, { path: path.join(root, 'assets/samples/coffee.png') });
+  const posted: HostMessage[] = [];
+  const runner = new TrustRunner(client, (m) => posted.push(m));
+  const cell = { ...trust(5, ['deletion']), slot: { kind: 'method' as const, method: 'gradient' } };
+  await Promise.all([runner.run(trust(6, ['deletion']), undefined, input, {}), runner.run(cell, undefined, input, {})]);
+  assert.ok([5, 6].every((seq) => posted.some((m) => m.type === 'trustDone' && m.seq === seq)), 'both slots finished');
+  posted.length = 0;
+  const a = runner.run(trust(7, ['deletion', 'insertion'], 'lrp-epsilon'), undefined, input, {});
+  const b = runner.run({ ...cell, seq: 8 }, undefined, input, {});
+  runner.cancel();
+  await Promise.all([a, b]);
+  assert.ok(!posted.some((m) => m.type === 'trustDone'), 'no run reports done after cancel');
 });

@@ -41,3 +41,24 @@ test('pickPath names a method and a parameter, nothing else', () => {
     if (!r.ok) assert.match(r.error, why);
   }
 });
+
+test('trust requests: a slot, a method, its parameters, a target and only the Trust metrics', () => {
+  const base = { type: 'trust', seq: 3, slot: { kind: 'method', method: 'gradient' }, method: 'gradient', params: { eps: 0.1 }, target: { kind: 'top' } };
+  const ok = parseWebviewMessage({ ...base, metrics: ['deletion', 'insertion', 'deletion'] });
+  assert.ok(ok.ok);
+  if (ok.ok && ok.message.type === 'trust') {
+    assert.deepEqual(ok.message.metrics, ['deletion', 'insertion'], 'duplicates dropped');
+    assert.deepEqual(ok.message.slot, { kind: 'method', method: 'gradient' });
+  }
+  for (const [bad, why] of [
+    [{ ...base, metrics: [] }, /non-empty list of deletion, insertion, randomisation/],
+    [{ ...base, metrics: ['road'] }, /non-empty list/],
+    [{ ...base, slot: undefined, metrics: ['deletion'] }, /trust.slot/],
+    [{ ...base, seq: -1, metrics: ['deletion'] }, /trust.seq/],
+    [{ ...base, region: { y0: 5, x0: 0, y1: 2, x1: 4 }, metrics: ['deletion'] }, /trust.region/],
+  ] as const) {
+    const r = parseWebviewMessage(bad);
+    assert.ok(!r.ok && why.test(r.error), JSON.stringify(bad));
+  }
+  assert.deepEqual(parseWebviewMessage({ type: 'cancelTrust', extra: 1 }), { ok: true, message: { type: 'cancelTrust' } });
+});
