@@ -5,6 +5,10 @@
  *      (images/s over batch sizes BENCH_OCC_BATCHES) on the same model and thread count; goal ≥ 0.9.
  *  (b) one full occlusion explanation (clean forward + all windows) against Captum's Occlusion (PyTorch CPU, same
  *      window, stride, threads; perturbations_per_eval = PyTorch's best batched forward size); goal ours ≤ 0.7×.
+ *  (a) and (b) run with `incremental off` (full recompute per window).
+ *  (c) issue 13: incremental occlusion's window loop, exact and approx (τ = BENCH_OCC_TAU, 0.4), against the full
+ *      recompute of (a) in the same run (speed-up = full ÷ incremental; goal exact ≥ 3× on VGG-16), with the exact
+ *      map's largest difference to the full one (relative to its max; goal ≤ 1e-5) and approx's SSIM against exact.
  * Run: npx tsx bench/occlusion.ts, or through bench/run.ts (benchOcclusion()). Environment: BENCH_THREADS (2),
  * BENCH_OCC_MODELS (vgg16,resnet50), BENCH_OCC_STRIDE (8), BENCH_OCC_BATCHES (1,8,16), FEATUREVIS_PYTHON (a Python
  * with torch, torchvision and captum; default /opt/fv-zoo/bin/python). Models are exported once to .cache/bench/.
@@ -15,6 +19,7 @@ import * as os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
 import { Engine } from '../src/engine/engine';
+import { ssim } from '../src/engine/metrics/similarity';
 
 export interface Row {
   name: string;
@@ -83,7 +88,7 @@ export async function benchOcclusion(): Promise<Row[]> {
       const model = engine.open(file);
       const input = { data: Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => Math.cos(i)), dims: [1, 3, 224, 224] };
       const target = { kind: 'class' as const, index: 0 };
-      const params = { box: [BOX, BOX], stride: [stride, stride], fill: 'value:0,0,0', units: 'tensor' };
+      const params = { box: [BOX, BOX], stride: [stride, stride], fill: 'value:0,0,0', units: 'tensor', incremental: 'off' };
       // Warm-up: one window covering the whole input (builds the graph probe and the session).
       await engine.explain({ model, input, method: 'occlusion', params: { ...params, box: [224, 224] }, target });
       const t0 = performance.now();
@@ -102,11 +107,51 @@ export async function benchOcclusion(): Promise<Row[]> {
         ours_ms: oursMs, peer_ms: captum.occlusion_ms, ratio: oursMs / captum.occlusion_ms,
         note: `Captum perturbations_per_eval ${captum.perturbations_per_eval} (torch ${captum.torch}); goal ratio ≤ 0.7; ${machine}`,
       });
+      rows.push(...await benchIncremental(engine, model, input, target, params, r, name, machine));
     } finally {
       await engine.dispose();
     }
   }
   return rows;
+}
+
+type Explained = Awaited<ReturnType<Engine['explain']>>;
+
+/** (c): exact and approx incremental occlusion against the full recompute `full` of the same run. */
+async function benchIncremental(engine: Engine, model: ReturnType<Engine['open']>, input: { data: Float32Array; dims: number[] },
+  target: { kind: 'class'; index: number }, params: Record<string, unknown>, full: Explained, name: string, machine: string): Promise<Row[]> {
+  const tau = Number(process.env.BENCH_OCC_TAU ?? 0.4);
+  const run = (p: Record<string, unknown>) => engine.explain({ model, input, method: 'occlusion', params: p as never, target });
+  // The window loops are compared (runMs): session building is setup, the clean forward runs once per image.
+  const exact = await run({ ...params, incremental: 'exact' });
+  const approx = await run({ ...params, incremental: 'approx', 'approx-threshold': tau });
+  const f = full.relevance.data;
+  const e = exact.relevance.data;
+  let max = 0, diff = 0, lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < f.length; i++) {
+    max = Math.max(max, Math.abs(f[i]));
+    diff = Math.max(diff, Math.abs(e[i] - f[i]));
+    lo = Math.min(lo, e[i]);
+    hi = Math.max(hi, e[i]);
+  }
+  const [h, w] = input.dims.slice(2);
+  const s = ssim(Float64Array.from(approx.relevance.data), Float64Array.from(e), h, w, hi - lo);
+  const regions = (r: Explained) => {
+    const t = r.extras!.incrementalRegions as { data: Float32Array; dims: number[] } | undefined;
+    return t ? Array.from({ length: t.dims[0] }, (_, i) => `${t.data[i * 4]}/${t.data[i * 4 + 2]}`).join(' ') : `none (${r.extras!.incrementalReason})`;
+  };
+  return [
+    {
+      name: `${name} incremental exact speed-up vs full recompute (box ${BOX}, stride ${params.stride as number[]})`,
+      ours_ms: exact.timings.runMs, peer_ms: full.timings.runMs, ratio: full.timings.runMs / exact.timings.runMs,
+      note: `window loops, same run; ratio = full ÷ incremental, goal ≥ 3×; map max |Δ| ÷ max = ${(diff / max).toExponential(1)} (goal ≤ 1e-5); regions (side/map): ${regions(exact)}; ${machine}`,
+    },
+    {
+      name: `${name} incremental approx (τ = ${tau}) speed-up vs full recompute`,
+      ours_ms: approx.timings.runMs, peer_ms: full.timings.runMs, ratio: full.timings.runMs / approx.timings.runMs,
+      note: `SSIM of the approx map vs the exact one ${s.toFixed(3)}; regions: ${regions(approx)}; ${machine}`,
+    },
+  ];
 }
 
 if (require.main === module) {

@@ -9,6 +9,8 @@ The test compares incremental occlusion against full recompute on each model, so
                    strided block with a 1×1 stride-2 shortcut, global average pooling → Linear
 - inception.onnx   (1, 3, 20, 20): Conv-ReLU, four branches (1×1, 3×3, 5×5, MaxPool 3/1 → 1×1) concatenated on
                    channels, a depthwise Conv, affine constants (·c + d per channel), global average pooling → Linear
+- padded.onnx      (1, 3, 20, 22): asymmetric constant Pads (0 and 0.5) before a strided Conv and a MaxPool, and a
+                   Reshape whose batch size is read from the input's Shape (as EfficientNet-lite's export does)
 - mlp.onnx         (1, 3, 8, 8): Flatten → Linear (no layer computes on patches: falls back to full recompute)
 - nhwc.onnx        (1, 12, 12, 3): channels-last input permuted inside (falls back to full recompute)
 
@@ -87,6 +89,18 @@ class Inception(nn.Module):
         return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
+class Padded(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 6, 3, stride=2)
+        self.fc = nn.Linear(6 * 6 * 6, 3)
+
+    def forward(self, x):
+        y = torch.relu(self.conv(nn.functional.pad(x, (1, 2, 0, 1))))
+        y = nn.functional.max_pool2d(nn.functional.pad(y, (0, 1, 1, 1), value=0.5), 2)
+        return self.fc(y.reshape(x.shape[0], -1))
+
+
 class Mlp(nn.Module):
     def __init__(self):
         super().__init__()
@@ -123,6 +137,7 @@ def main():
     export('vgglike', VggLike(), (1, 3, 64, 62))
     export('residual', Residual(), (1, 3, 24, 24))
     export('inception', Inception(), (1, 3, 20, 20))
+    export('padded', Padded(), (1, 3, 20, 22))
     export('mlp', Mlp(), (1, 3, 8, 8))
     export('nhwc', Nhwc(), (1, 12, 12, 3))
     print(f'wrote {OUT}')

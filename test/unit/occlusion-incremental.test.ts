@@ -1,7 +1,7 @@
 /**
  * Incremental occlusion (issue 13, item 1): the region arithmetic against brute force, and incremental maps equal
  * to full recompute (≤ 1e-5 of the map's max) on small models with padded, strided, dilated and grouped
- * convolutions, ceil-mode and padded pools, residual adds, channel concatenations and a global-pooling head
+ * convolutions, ceil-mode and padded pools, constant Pads, residual adds, channel concatenations, a global-pooling head
  * (tools/make_incremental_fixtures.py → test/fixtures/incremental), plus approx and the fall-back reasons.
  */
 import { test, after } from 'node:test';
@@ -172,6 +172,8 @@ const CASES: { file: string; dims: number[]; params: Record<string, unknown> }[]
   { file: 'residual.onnx', dims: [2, 3, 24, 24], params: { box: [6, 3], stride: [5, 7], measure: 'relative' } },
   { file: 'inception.onnx', dims: [1, 3, 20, 20], params: { box: [3, 3], stride: [2, 3], fill: 'random', seed: 9, batch: 6 } },
   { file: 'inception.onnx', dims: [2, 3, 20, 20], params: { box: [5, 5], stride: [4, 4], fill: 'value:0.1,0.9,0.4' } },
+  { file: 'padded.onnx', dims: [2, 3, 20, 22], params: { box: [3, 4], stride: [2, 3], batch: 5 } },
+  { file: 'padded.onnx', dims: [1, 3, 20, 22], params: { box: [8, 9], stride: [3, 4], fill: 'random' } },
 ];
 
 for (const c of CASES) {

@@ -10,7 +10,7 @@
  * op without a rule, a region covering most of its map — materialises its patched inputs (the same Gather over the
  * whole map) and from there the model runs as it is.
  */
-import { attr, consumers, getInt, getInts, getString, nodeReads, type Graph, type Model, type Node } from '../ir/graph';
+import { attr, consumers, getFloat, getInt, getInts, getString, nodeReads, type Graph, type Model, type Node } from '../ir/graph';
 import { GraphBuilder } from '../ir/builder';
 import { ConstTensor, DataType } from '../ir/tensor';
 import {
@@ -104,7 +104,18 @@ function broadcastsOverPatch(shape: number[]): boolean {
   return r < 4 || shape[0] === 1;
 }
 
-export function planIncremental(model: Model, shapes: Map<string, number[]>, o: PlanOptions): IncrementalPlan | { reason: string } {
+/** Spatial padding of a constant-mode Pad ([top, left], value), or why it has no patch rule. */
+function padGeometry(n: Node, value: (t: string) => number[] | undefined): { begin: number[]; value: number } | string {
+  if (getString(n, 'mode', 'constant') !== 'constant') return `Pad '${n.name}' in mode ${getString(n, 'mode', '')}`;
+  const pads = getInts(n, 'pads') ?? (n.inputs[1] ? value(n.inputs[1]) : undefined);
+  if (!pads || pads.length !== 8 || n.inputs[3]) return `Pad '${n.name}' has pads that are not known per axis`;
+  if (pads[0] || pads[1] || pads[4] || pads[5] || pads.some((p) => p < 0)) return `Pad '${n.name}' pads the batch or channels, or crops`;
+  const v = n.inputs[2] ? value(n.inputs[2])?.[0] : getFloat(n, 'value', 0);
+  if (v === undefined) return `Pad '${n.name}' has an unknown value`;
+  return { begin: [pads[2], pads[3]], value: v };
+}
+
+export function planIncremental(model: Model, shapes: Map<string, number[]>, o: PlanOptions, values = new Map<string, ConstTensor>()): IncrementalPlan | { reason: string } {
   const src = model.graph;
   const graph: Graph = { name: `${src.name}_incremental`, nodes: [], inputs: [], outputs: [], initializers: new Map(src.initializers), valueInfo: [] };
   const opset = model.opsets.find((x) => x.domain === '' || x.domain === 'ai.onnx')?.version ?? 13;
@@ -180,6 +191,19 @@ export function planIncremental(model: Model, shapes: Map<string, number[]>, o: 
     if (n.outputs.slice(1).some(used)) return `${n.op} '${n.name}' uses its extra outputs`;
     if (!rank4(out)) return `${n.op} '${n.name}' does not give an (N, C, H, W) tensor`;
     const outShape = shapes.get(out)!;
+    if (n.op === 'Pad' && patch.has(n.inputs[0]) && rank4(n.inputs[0])) {
+      // A crop of the padded map: in-map positions from [clean; patch], the border from a pad row of the value.
+      const g = padGeometry(n, (t) => src.initializers.get(t)?.numbers() ?? values.get(t)?.numbers());
+      if (typeof g === 'string') return g;
+      const x = n.inputs[0];
+      const rin = regions.get(x)!;
+      const axes = g.begin.map((p) => ({ kernel: 1, stride: 1, dilation: 1, padBegin: p }));
+      const region: Region = [0, 1].map((i) => windowRegion(rin[i], axes[i], outShape[2 + i], cap(outShape[2 + i]))) as Region;
+      if (coverage(region) > FULL_FRACTION) return `the region at Pad '${n.name}' covers most of its map`;
+      const crop: Region = [0, 1].map((i) => cropRegion(region[i], axes[i], rin[i].full)) as Region;
+      setPatched(out, gather(x, crop, g.value), region, outShape[1]);
+      return undefined;
+    }
     const dataIns = n.inputs.filter((i) => i && !statics.has(i));
     if (!dataIns.every((i) => patch.has(i) && rank4(i))) return `${n.op} '${n.name}' reads a tensor computed in full`;
     if (WINDOW.has(n.op)) {
@@ -236,13 +260,24 @@ export function planIncremental(model: Model, shapes: Map<string, number[]>, o: 
   };
 
   for (const n of src.nodes) {
-    const dataIns = n.inputs.filter((i) => i && !statics.has(i));
+    // nodeReads: a control-flow body may read a patched tensor from the outer scope (then it runs in full).
+    const dataIns = nodeReads(n).filter((i) => i && !statics.has(i));
     if (dataIns.length === 0 && n.op !== 'RandomNormal' && n.op !== 'RandomUniform') {
       graph.nodes.push(n);
       for (const x of n.outputs) if (x) statics.add(x);
       continue;
     }
-    const why = dataIns.some((i) => patch.has(i)) ? tryPatch(n) : 'full';
+    if (n.op === 'Shape' && patch.has(n.inputs[0]) && rank4(n.inputs[0])) {
+      // The full tensor's shape: the batch from the patch, the rest known for this input size.
+      const [, C, H, W] = shapes.get(n.inputs[0])!;
+      const batch = b.op('Slice', [b.op('Shape', [patch.get(n.inputs[0])!]), b.ints([0]), b.ints([1])]);
+      const full = b.op('Concat', [batch, b.ints([C, H, W])], { axis: attr.i(0) });
+      const start = getInt(n, 'start', 0);
+      const end = n.attrs.has('end') ? getInt(n, 'end', 4) : 4;
+      graph.nodes.push({ name: b.fresh('shape_node'), op: 'Slice', domain: '', inputs: [full, b.ints([start]), b.ints([end])], outputs: [n.outputs[0]], attrs: new Map() });
+      continue;
+    }
+    const why = !dataIns.some((i) => patch.has(i)) ? 'full' : nodeReads(n) !== n.inputs ? `${n.op} '${n.name}' has a subgraph` : tryPatch(n);
     if (why === undefined) continue;
     if (why !== 'full') {
       firstWhy ??= why;

@@ -1,8 +1,8 @@
 /**
  * Runs incremental occlusion: one forward of the model with every tensor the patches read as an output (the clean
  * activations, once per image), then per batch of windows the incremental graph (incremental-graph.ts), fed the
- * filled window regions of the input and the Gather indices of every crop (incremental-regions.ts). The plan and
- * both sessions are cached per (model, target, input size, window geometry, mode).
+ * filled window regions of the input and the Gather indices of every crop (incremental-regions.ts). Both sessions
+ * are cached per model and graph signature (target, input size, region sizes).
  */
 import * as ort from 'onnxruntime-node';
 import type { TensorData } from '../../protocol/types';
@@ -25,13 +25,16 @@ export interface IncrementalOptions {
   dims: number[];
 }
 
-interface Entry {
-  plan: IncrementalPlan;
+interface Sessions {
   session: ort.InferenceSession;
   clean: ort.InferenceSession;
 }
 
-const entries = new WeakMap<LoadedModel, Map<string, Promise<Entry | { reason: string }>>>();
+interface Entry extends Sessions {
+  plan: IncrementalPlan;
+}
+
+const cache = new WeakMap<LoadedModel, Map<string, Promise<Sessions>>>();
 /** Each entry holds two sessions with the model's weights: keep few. */
 const MAX_ENTRIES = 2;
 
@@ -47,48 +50,50 @@ export function inputRegion(grid: WindowGrid): Region {
   return [{ size: grid.box[0], full: grid.size[0], starts: ys }, { size: grid.box[1], full: grid.size[1], starts: xs }];
 }
 
-async function build(model: LoadedModel, o: IncrementalOptions): Promise<Entry | { reason: string }> {
-  const { shapes } = await model.probe(o.dims);
-  const plan = planIncremental(model.model, shapes, {
-    inputName: model.inputName, target: o.target, input: inputRegion(o.grid), tau: o.mode === 'approx' ? o.tau : undefined,
-  });
-  if ('reason' in plan) return plan;
+/**
+ * What the emitted graph depends on: which tensors are patched at which sizes and which crops are gathered (window
+ * starts only enter the indices), so another stride with the same region sizes reuses the sessions.
+ */
+function signature(plan: IncrementalPlan, target: string, dims: number[]): string {
+  return JSON.stringify([target, dims.slice(1), [...plan.regions].map(([t, r]) => [t, r[0].size, r[1].size]),
+    plan.gathers.map((g) => [g.source, g.crop[0].size, g.crop[1].size]), plan.cleans.map((c) => c.tensor)]);
+}
+
+async function createSessions(model: LoadedModel, plan: IncrementalPlan, target: string): Promise<Sessions> {
   const options = sessionOptions(model.settings);
   const cleanGraph = cloneGraph(model.model.graph);
-  cleanGraph.outputs = [o.target, ...plan.cleans.map((c) => c.tensor).filter((t) => t !== model.inputName)].map((name) => ({ name, elemType: DataType.FLOAT }));
+  cleanGraph.outputs = [target, ...plan.cleans.map((c) => c.tensor).filter((t) => t !== model.inputName)].map((name) => ({ name, elemType: DataType.FLOAT }));
   try {
-    const [session, clean] = await Promise.all([
-      ort.InferenceSession.create(encodeModel(plan.model), options),
-      ort.InferenceSession.create(encodeModel({ ...model.model, graph: cleanGraph }), options),
-    ]);
-    return { plan, session, clean };
+    const session = await ort.InferenceSession.create(encodeModel(plan.model), options);
+    const clean = await ort.InferenceSession.create(encodeModel({ ...model.model, graph: cleanGraph }), options);
+    return { session, clean };
   } catch (e) {
     throw new FeatureVisError('Internal', `onnxruntime could not build the incremental occlusion graph: ${(e as Error).message.split('\n')[0]}`);
   }
 }
 
-function entryFor(model: LoadedModel, o: IncrementalOptions): Promise<Entry | { reason: string }> {
-  let cache = entries.get(model);
-  if (!cache) entries.set(model, (cache = new Map()));
-  const g = o.grid;
-  const key = JSON.stringify([o.target, o.dims.slice(1), g.box, g.stride, o.mode, o.mode === 'approx' ? o.tau : 0]);
-  let p = cache.get(key);
-  if (p) {
-    cache.delete(key);
-    cache.set(key, p);
-    return p;
+async function entryFor(model: LoadedModel, o: IncrementalOptions): Promise<Entry | { reason: string }> {
+  const { shapes, values } = await model.probe(o.dims);
+  const plan = planIncremental(model.model, shapes, {
+    inputName: model.inputName, target: o.target, input: inputRegion(o.grid), tau: o.mode === 'approx' ? o.tau : undefined,
+  }, values);
+  if ('reason' in plan) return plan;
+  let sessions = cache.get(model);
+  if (!sessions) cache.set(model, (sessions = new Map()));
+  const key = signature(plan, o.target, o.dims);
+  let p = sessions.get(key);
+  if (p) sessions.delete(key);
+  else {
+    p = createSessions(model, plan, o.target);
+    p.catch(() => sessions.delete(key));
   }
-  p = build(model, o);
-  p.catch(() => cache.delete(key));
-  cache.set(key, p);
-  while (cache.size > MAX_ENTRIES) {
-    const [k, old] = cache.entries().next().value as [string, Promise<Entry | { reason: string }>];
-    cache.delete(k);
-    void old.then(async (e) => {
-      if ('plan' in e) await Promise.all([e.session.release(), e.clean.release()]);
-    }).catch(() => undefined);
+  sessions.set(key, p);
+  while (sessions.size > MAX_ENTRIES) {
+    const [k, old] = sessions.entries().next().value as [string, Promise<Sessions>];
+    sessions.delete(k);
+    void old.then((e) => Promise.all([e.session.release(), e.clean.release()])).catch(() => undefined);
   }
-  return p;
+  return { plan, ...(await p) };
 }
 
 /** (N, C, H, W) → (N · H · W, C) rows, the layout the crops gather from. */
