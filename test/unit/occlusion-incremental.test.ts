@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { Engine } from '../../src/engine/engine';
 import { affected, cropIndices, cropLength, cropStart, place, unionRegion, windowRegion, type Region, type WindowAxis } from '../../src/engine/occlusion/incremental-regions';
 import type { ExplainResult, TargetSpec, TensorData } from '../../src/protocol/types';
+import { loadImageFile } from '../../src/engine/preprocess';
 import { FIXTURES } from './helpers';
 import { rng as makeRng } from '../rng';
 
@@ -187,6 +188,19 @@ for (const c of CASES) {
     }
   });
 }
+
+test('exact on the embedded trained model (EfficientNet-lite0: constant Pads, depthwise convolutions, the batch read from Shape)', async () => {
+  const model = engine.open(path.join(__dirname, '..', '..', 'assets', 'models', 'efficientnet-lite0.onnx'));
+  const input = loadImageFile(path.join(__dirname, '..', '..', 'assets', 'samples', 'chelsea.png'), model.preprocessing());
+  const params = { box: [24, 24], stride: [100, 96], fill: 'random', seed: 2 };
+  const target: TargetSpec = { kind: 'class', index: 281 };
+  const inc = await engine.explain({ model, input, method: 'occlusion', params: { ...params, incremental: 'exact' } as never, target });
+  const off = await engine.explain({ model, input, method: 'occlusion', params: { ...params, incremental: 'off' } as never, target });
+  assert.equal(inc.extras!.incremental, 'exact', String(inc.extras!.incrementalReason));
+  assert.ok((inc.extras!.incrementalRegions as TensorData).dims[0] >= 10, 'most of the network on patches');
+  const e = maxRelDiff((inc.extras!.windows as TensorData).data, (off.extras!.windows as TensorData).data);
+  assert.ok(e <= 1e-5, `windows: ${e.toExponential(2)}`);
+});
 
 test('exact: patches stop at a pool without a patch rule (AveragePool, padding, count_include_pad 0) and at global pooling', async () => {
   const vgg = await occlude('vgglike.onnx', inputFor([1, 3, 64, 62], 2), { box: [5, 5], stride: [6, 6] });
