@@ -179,12 +179,12 @@ test('Trust: deletion and insertion curves with their AUCs, then the randomisati
   await waitFor(async () => (await wv.locator('#trust-curve-chart').count()) === 0, 'stale trust results cleared', 30000, 50);
   // Every grid map scored under it.
   await setChecked(wv.locator('#method-grid'), true);
-  const cells = wv.locator('.cell canvas.cell-canvas');
-  await waitFor(async () => (await cells.count()) >= 2 && (await wv.locator('.cell canvas.cell-canvas[data-rendered="1"]').count()) === await cells.count(), 'grid rendered', 120000, 250);
+  const gridCells = wv.locator('.cell canvas.cell-canvas');
+  await waitFor(async () => (await gridCells.count()) >= 2 && (await wv.locator('.cell canvas.cell-canvas[data-rendered="1"]').count()) === await gridCells.count(), 'grid rendered', 120000, 250);
   await wv.locator('#trust-grid').click();
-  const lines = wv.locator('.cell .cell-trust');
-  await waitFor(async () => (await lines.allInnerTexts()).every((t) => /deletion [0-9.e-]+ ↓ · insertion [0-9.e-]+ ↑/.test(t)), 'AUCs under every grid map', 240000, 250);
-  lap(`grid scored: ${(await lines.allInnerTexts()).join(' | ')}`);
+  const trustLines = wv.locator('.cell .cell-trust');
+  await waitFor(async () => (await trustLines.allInnerTexts()).every((t) => /deletion [0-9.e-]+ ↓ · insertion [0-9.e-]+ ↑/.test(t)), 'AUCs under every grid map', 240000, 250);
+  lap(`grid scored: ${(await trustLines.allInnerTexts()).join(' | ')}`);
   await wv.locator('.grid').scrollIntoViewIfNeeded();
   await shotPanel('panel-trust-grid');
   await setChecked(wv.locator('#method-grid'), false);
