@@ -2,8 +2,9 @@
  * Trust benchmarks (issue 12), ratios in one run:
  *  (a) integrated-gradients, 32 steps, on ResNet-50 (torchvision, seeded random weights) ÷ Captum's
  *      IntegratedGradients with internal_batch_size 32 (PyTorch CPU, same threads); goal ≤ 0.6.
- *  (b) a 100-step deletion curve: images scored per second (101 inputs, the metric alone) ÷ onnxruntime's best
- *      batched forward throughput (images/s over batch sizes 1, 8, 16, 32) on the same model; goal ≥ 0.9.
+ *  (b) a 100-step deletion curve: images scored per second (101 inputs, the metric alone, best of the repeats) ÷
+ *      onnxruntime's best batched forward throughput (images/s, best over batch sizes 1, 8, 16, 32 and repeats) on
+ *      the same model, measured first in the process; goal ≥ 0.9.
  * Environment: BENCH_THREADS (2), BENCH_REPEATS (5), BENCH_TRUST_MODEL (resnet50), FEATUREVIS_PYTHON.
  */
 import { Engine } from '../src/engine/engine';
@@ -26,19 +27,20 @@ export async function benchTrust(): Promise<Row[]> {
     const input: TensorData = { data: Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => Math.sin(i * 0.37)), dims: [1, 3, 224, 224] };
     const top = (await engine.predict(model, input, 1))[0][0].index;
     const target = { kind: 'class' as const, index: top };
-    const igMs = await median(() => engine.explain({ model, input, method: 'integrated-gradients', params: { steps: 32 }, target }), repeats);
-    rows.push({ measure: `${name} integrated-gradients, 32 steps`, 'ours ms': igMs, 'peer ms': captum.ms, ratio: igMs / captum.ms,
-      note: `peer: Captum ${captum.captum} IntegratedGradients (torch ${captum.torch}), internal_batch_size 32; goal ratio ≤ 0.6` });
-
     const fwd = await ortBestForward(file, threads, [1, 8, 16, 32]);
     const evalOnce = async () => (await engine.evaluate({ model, input, method: 'gradient', target, metrics: [{ id: 'deletion', params: { steps: 100, curve: false } }] }))[0].ms;
     await evalOnce();
     const times: number[] = [];
     for (let i = 0; i < repeats; i++) times.push(await evalOnce());
-    const ms = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+    // Best of the repeats, as ortBestForward takes its best.
+    const ms = Math.min(...times);
     const perImage = ms / 101;
     rows.push({ measure: `${name} deletion, 100 steps (101 images)`, 'ours ms': perImage, 'peer ms': fwd.msPerImage, ratio: fwd.msPerImage / perImage,
       note: `ms per scored image vs per image of the best ORT forward (batch ${fwd.batch}); ratio = throughput ÷ ORT's; goal ≥ 0.9` });
+    const igMs = await median(() => engine.explain({ model, input, method: 'integrated-gradients', params: { steps: 32 }, target }), repeats);
+    rows.push({ measure: `${name} integrated-gradients, 32 steps`, 'ours ms': igMs, 'peer ms': captum.ms, ratio: igMs / captum.ms,
+      note: `peer: Captum ${captum.captum} IntegratedGradients (torch ${captum.torch}), internal_batch_size 32; goal ratio ≤ 0.6` });
+
   } finally {
     await engine.dispose();
   }
