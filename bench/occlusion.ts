@@ -19,6 +19,7 @@ import * as os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
 import { Engine } from '../src/engine/engine';
+import { peerPython } from './common';
 import { ssim } from '../src/engine/metrics/similarity';
 
 export interface Row {
@@ -34,11 +35,9 @@ const CACHE = path.join(ROOT, '.cache', 'bench');
 const BOX = 16;
 
 function python(): string {
-  const candidates = [process.env.FEATUREVIS_PYTHON, '/opt/fv-zoo/bin/python', '/usr/bin/python3'];
-  for (const py of candidates) {
-    if (py && fs.existsSync(py) && spawnSync(py, ['-c', 'import torch, torchvision, captum'], { encoding: 'utf8' }).status === 0) return py;
-  }
-  throw new Error('no Python with torch, torchvision and captum found (set FEATUREVIS_PYTHON)');
+  const exe = peerPython();
+  if (!exe) throw new Error('no Python with torch, torchvision and captum found (set FEATUREVIS_PYTHON)');
+  return exe;
 }
 
 function py(exe: string, args: string[]): string {
