@@ -2,6 +2,7 @@
  * A model opened by the engine: the decoded graph, its sidecar (labels, preprocessing), and caches of the
  * per-input-shape preparation (probe, folded graph) and of compiled explanation sessions.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadModelFile } from './onnx/load';
@@ -20,6 +21,7 @@ import type { GraphPlan } from './plans/types';
 import { defaultRegistry } from './backward/registry';
 import { UnsupportedOpError } from './backward/errors';
 import { budgetBytes, SessionBudget } from './session-budget';
+import { compileCache, dropEntry, entryKey, MAX_CACHED_GRAPH_BYTES, modelHash, readCompiled, readProbe, rebindable, rebindInputs, storeCompiled, tempModelPath, writeProbe, type CompileCache } from './compile-cache';
 
 /** The newest ONNX IR version onnxruntime-node reads. */
 export const MAX_IR_VERSION = 13;
@@ -31,6 +33,8 @@ export interface SessionSettings {
   memoryBudgetMB?: number;
   /** Preprocessing for models without a sidecar (the extension's `featurevis.preprocessing` setting). */
   preprocessing?: Partial<Preprocessing>;
+  /** The persistent compile cache's bound, MB (0: off); FEATUREVIS_COMPILE_CACHE_MB overrides it. */
+  compileCacheMB?: number;
 }
 
 export interface Prepared {
@@ -73,9 +77,16 @@ export class LoadedModel {
   private forward?: Promise<ort.InferenceSession>;
   private readonly probes = new Map<string, Promise<ProbeResult>>();
   private readonly prepared = new Map<string, Promise<Prepared>>();
+  /** The file as it was read, so the cache never files this graph under a later content's hash. */
+  private readonly fileStat?: { size: number; mtimeMs: number };
+  private hash?: string;
   private constructor(readonly path: string, readonly model: Model, readonly settings: SessionSettings,
     private readonly sessions: SessionBudget<CompiledSession>) {
     this.sidecar = readSidecar(path);
+    try {
+      const st = fs.statSync(path);
+      this.fileStat = { size: st.size, mtimeMs: st.mtimeMs };
+    } catch { /* no cache for a file that cannot be stat'ed */ }
     const inputs = dataInputs(model.graph);
     if (inputs.length === 0) throw new FeatureVisError('ModelLoadFailed', `${path} has no data input`);
     const input = inputs[0];
@@ -158,12 +169,35 @@ export class LoadedModel {
     return this.forward;
   }
 
+  /** The persistent compile cache and this file's content hash; undefined when off, in memory or the file changed. */
+  private cacheFor(): { cache: CompileCache; hash: string } | undefined {
+    if (this.inMemory || !this.fileStat) return undefined;
+    try {
+      const cache = compileCache(this.settings.compileCacheMB);
+      if (!cache) return undefined;
+      const st = fs.statSync(this.path);
+      if (st.size !== this.fileStat.size || st.mtimeMs !== this.fileStat.mtimeMs) return undefined;
+      this.hash ??= modelHash(this.path);
+      return { cache, hash: this.hash };
+    } catch {
+      return undefined;
+    }
+  }
+
   probe(dims: number[]): Promise<ProbeResult> {
     const key = dims.join('x');
     let p = this.probes.get(key);
     if (!p) {
       const feeds = { [this.inputName]: new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims) };
-      p = probeModel(this.model, feeds).catch((e) => {
+      const c = this.cacheFor();
+      const entry = c && entryKey('probe', [c.hash, key]);
+      p = (async () => {
+        const hit = c && entry ? quietly(() => readProbe(c.cache, entry)) : undefined;
+        if (hit) return hit;
+        const probe = await probeModel(this.model, feeds);
+        if (c && entry) quietly(() => writeProbe(c.cache, entry, probe));
+        return probe;
+      })().catch((e) => {
         this.probes.delete(key);
         throw new FeatureVisError('InvalidInput', `the model does not run on an input of shape [${dims.join(', ')}]: ${(e as Error).message.split('\n')[0]}`);
       });
@@ -210,8 +244,12 @@ export class LoadedModel {
     const cacheKey = `${key}|${plan.key}|${options.argmaxSelect ? 'argmax|' : ''}${target}|${dims.join('x')}`;
     let s = this.sessions.get(`${this.path}|${cacheKey}`);
     if (!s) {
+      const c = this.cacheFor();
+      const entry = c && entryKey('graph', [c.hash, cacheKey, this.preprocessing().layout, this.settings.executionProvider ?? 'cpu']);
       s = (async () => {
         const t0 = performance.now();
+        const hit = c && entry ? await this.cachedSession(c.cache, entry, t0) : undefined;
+        if (hit) return hit;
         const prepared = await this.prepare(dims, plan.foldBatchNorm, [target, ...plan.keep]);
         let compiled: CompiledGraph;
         try {
@@ -224,10 +262,21 @@ export class LoadedModel {
         }
         const graphBytes = compiled.bytes.byteLength;
         this.sessions.checkFits(graphBytes, `explaining ${path.basename(this.path)}`);
-        let session: ort.InferenceSession;
+        let session: ort.InferenceSession | undefined;
         const rss0 = process.memoryUsage.rss();
+        // On a miss onnxruntime also writes the graph it optimised, for the next run (when its inputs can be rebuilt).
+        const store = c && entry && graphBytes <= MAX_CACHED_GRAPH_BYTES && rebindable(compiled.inputs) ? quietly(() => tempModelPath(c.cache)) : undefined;
+        if (store) {
+          try {
+            session = await ort.InferenceSession.create(compiled.bytes, { ...sessionOptions(this.settings), optimizedModelFilePath: store });
+            const { inputs, targetTensor, relevance, topIndex } = compiled;
+            quietly(() => storeCompiled(c!.cache, entry!, store, { inputs: inputs.map((i) => ({ name: i.name, shape: i.shape })), targetTensor, relevance, topIndex, graphBytes }));
+          } catch {
+            fs.rmSync(store, { force: true }); // e.g. an optimised graph past protobuf's 2 GB: created again below, uncached
+          }
+        }
         try {
-          session = await ort.InferenceSession.create(compiled.bytes, sessionOptions(this.settings));
+          session ??= await ort.InferenceSession.create(compiled.bytes, sessionOptions(this.settings));
         } catch (e) {
           throw new FeatureVisError('Internal', `onnxruntime rejected the compiled explanation graph: ${(e as Error).message.split('\n')[0]}`);
         }
@@ -244,6 +293,31 @@ export class LoadedModel {
       this.sessions.set(`${this.path}|${cacheKey}`, this.path, s);
     }
     return s;
+  }
+
+  /** A session from the cache's optimised graph (no probe, prepare, compile or optimisation); undefined on a miss. */
+  private async cachedSession(cache: CompileCache, entry: string, t0: number): Promise<CompiledSession | undefined> {
+    const found = quietly(() => readCompiled(cache, entry));
+    if (!found) return undefined;
+    const { file, meta } = found;
+    this.sessions.checkFits(meta.graphBytes, `explaining ${path.basename(this.path)}`);
+    const rss0 = process.memoryUsage.rss();
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(file, { ...sessionOptions(this.settings), graphOptimizationLevel: 'disabled' });
+    } catch {
+      quietly(() => dropEntry(cache, entry)); // corrupted or unreadable: compiled again
+      return undefined;
+    }
+    const bytes = Math.max(meta.graphBytes, process.memoryUsage.rss() - rss0);
+    try {
+      this.sessions.checkFits(bytes, `explaining ${path.basename(this.path)}`);
+    } catch (e) {
+      await session.release();
+      throw e;
+    }
+    const compiled: CompiledGraph = { bytes: new Uint8Array(0), inputs: rebindInputs(meta.inputs), targetTensor: meta.targetTensor, relevance: meta.relevance, topIndex: meta.topIndex };
+    return { session, compiled, compileMs: performance.now() - t0, graphBytes: meta.graphBytes, bytes };
   }
 
   /**
@@ -265,5 +339,14 @@ export class LoadedModel {
     const f = this.forward;
     this.forward = undefined;
     if (f) await f.then((s) => s.release()).catch(() => undefined);
+  }
+}
+
+/** The cache is an optimisation: a failing disk, a full quota or a foreign folder never fails a run. */
+function quietly<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
   }
 }
