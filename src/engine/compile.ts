@@ -10,7 +10,8 @@ import { COMPILED_OPSET } from './ir/canonicalize';
 import { emitBackward } from './backward/backward';
 import type { RuleRegistry } from './backward/registry';
 import type { RuleParams } from './backward/types';
-import { encodeModel } from './onnx/codec';
+import * as ort from 'onnxruntime-node';
+import { encodeModel, externalDataOptions, externalFolderOf } from './onnx/codec';
 import { DataType } from './ir/tensor';
 import { boundShape as layoutBoundShape, channelsFirstDims, firstLayerBoundShape, type Layout } from './layout';
 import { feeds, GraphInputs, tensorInput, type FeedValues, type GraphInput } from './graph-inputs';
@@ -28,10 +29,17 @@ export interface CompileOptions {
    * so "class K where the model predicts it" needs no forward pass first (see dense-targets.ts).
    */
   argmaxSelect?: boolean;
+  /**
+   * Weights left in the model's file stay there: the bytes name them as external data (no second copy of the weights
+   * in this process), so the session must be made by createCompiledSession.
+   */
+  externalData?: boolean;
 }
 
 export interface CompiledGraph {
   bytes: Uint8Array;
+  /** The folder `bytes` read external data from (CompileOptions.externalData), for createCompiledSession. */
+  externalFolder?: string;
   /** The graph inputs besides the model input, as declared by the compiler, the plan and the rules. */
   inputs: GraphInput[];
   targetTensor: string;
@@ -132,7 +140,16 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
   g.inputs = g.inputs.filter((i) => !unread.has(i.name));
   const used = inputs.all().filter((i) => !unread.has(i.name));
   const compiled: Model = { ...model, opsets: liftOpset(model), graph: g };
-  return { bytes: encodeModel(compiled), inputs: used, targetTensor, relevance: RELEVANCE, topIndex: topIndex ? TOP_INDEX : undefined };
+  const externalFolder = options.externalData ? externalFolderOf(compiled) : undefined;
+  return { bytes: encodeModel(compiled, { externalFolder }), externalFolder, inputs: used, targetTensor, relevance: RELEVANCE, topIndex: topIndex ? TOP_INDEX : undefined };
+}
+
+/** The session of a compiled graph, told where its external data lies. */
+export function createCompiledSession(compiled: CompiledGraph, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  const extra = externalDataOptions(compiled.externalFolder).extra;
+  if (!extra) return ort.InferenceSession.create(compiled.bytes, options);
+  const given = (options.extra ?? {}) as Record<string, Record<string, unknown>>;
+  return ort.InferenceSession.create(compiled.bytes, { ...options, extra: { ...given, session: { ...given.session, ...(extra.session as object) } } });
 }
 
 export function liftOpset(model: Model) {

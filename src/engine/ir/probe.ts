@@ -7,7 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import { cloneGraph, type Model } from './graph';
 import { ConstTensor, DataType, type TypedData } from './tensor';
-import { encodeModel } from '../onnx/codec';
+import { encodeModel, externalDataOptions, externalFolderOf } from '../onnx/codec';
 
 export interface ProbeResult {
   shapes: Map<string, number[]>;
@@ -32,8 +32,14 @@ export async function probeModel(model: Model, feeds: Record<string, ort.Tensor>
       }
     }
   }
-  const session = await ort.InferenceSession.create(encodeModel({ ...model, graph }), {
+  // Weights left in the model's file are read from there by onnxruntime (no serialized copy here); one run, so no
+  // prepacked second copy of them either; the session and all it held go when the probe ends.
+  const folder = externalFolderOf(model);
+  const extra = externalDataOptions(folder).extra ?? {};
+  const session = await ort.InferenceSession.create(encodeModel({ ...model, graph }, { externalFolder: folder }), {
     graphOptimizationLevel: 'basic',
+    enableCpuMemArena: false,
+    extra: { ...extra, session: { ...(extra.session as object), disable_prepacking: '1' } },
   });
   try {
     const results = await session.run(feeds);

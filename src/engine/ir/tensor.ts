@@ -1,4 +1,5 @@
 /** Constant tensors (initializers, attribute tensors, probe results) and their ONNX element types. */
+import * as fs from 'node:fs';
 
 export const DataType = {
   FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10,
@@ -20,6 +21,36 @@ export function elementCount(dims: readonly number[]): number {
 }
 
 /**
+ * Where a tensor's bytes lie in a file (the model file, or its external data file), with the file's size and mtime
+ * when it was read: big weights are not held in memory, onnxruntime reads them from the file itself.
+ */
+export interface FileSpan {
+  file: string;
+  offset: number;
+  length: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Fails when the file changed since it was read (its bytes at the span would be other weights). */
+export function checkSpan(span: FileSpan): void {
+  const st = fs.statSync(span.file);
+  if (st.size !== span.size || st.mtimeMs !== span.mtimeMs) throw new Error(`${span.file} changed on disk since the model was opened; open it again`);
+}
+
+function readSpan(span: FileSpan): Uint8Array {
+  checkSpan(span);
+  const buf = Buffer.allocUnsafeSlow(span.length);
+  const fd = fs.openSync(span.file, 'r');
+  try {
+    if (fs.readSync(fd, buf, 0, span.length, span.offset) !== span.length) throw new Error(`${span.file} is shorter than when the model was opened`);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return buf;
+}
+
+/**
  * A constant tensor. Large weights stay as the little-endian bytes they were read as (`raw`), so a model's
  * initializers pass through a compile untouched; `values()` materialises a typed array only where a rule needs one.
  */
@@ -30,8 +61,14 @@ export class ConstTensor {
     readonly dims: number[],
     private raw?: Uint8Array,
     values?: TypedData,
+    /** Set for weights left in their file: bytes() reads them on demand (not kept), onnxruntime from the file. */
+    readonly source?: FileSpan,
   ) {
     this.cached = values;
+  }
+
+  static inFile(dataType: number, dims: number[], source: FileSpan): ConstTensor {
+    return new ConstTensor(dataType, dims, undefined, undefined, source);
   }
 
   static float32(dims: number[], data: Float32Array | number[]): ConstTensor {
@@ -52,7 +89,7 @@ export class ConstTensor {
   /** The values as the typed array of this element type (copied once into aligned memory if read from bytes). */
   values(): TypedData {
     if (this.cached) return this.cached;
-    const raw = this.raw ?? new Uint8Array(0);
+    const raw = this.raw ?? (this.source ? readSpan(this.source) : new Uint8Array(0));
     const bytes = ELEMENT_BYTES[this.dataType];
     if (!bytes) throw new Error(`tensor element type ${DTYPE_NAMES[this.dataType] ?? this.dataType} is not supported`);
     const aligned = new Uint8Array(raw.byteLength);
@@ -72,6 +109,7 @@ export class ConstTensor {
   /** Little-endian bytes for serialisation; the original buffer when nothing was computed. */
   bytes(): Uint8Array {
     if (this.raw) return this.raw;
+    if (this.source && !this.cached) return readSpan(this.source);
     const v = this.values();
     return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   }

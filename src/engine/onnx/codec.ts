@@ -2,7 +2,8 @@
 import * as protobuf from 'protobufjs';
 import { ONNX_PROTO } from './schema';
 import type { AttrValue, Graph, Model, Node, ValueInfo } from '../ir/graph';
-import { ConstTensor, DataType } from '../ir/tensor';
+import * as path from 'node:path';
+import { checkSpan, ConstTensor, DataType, type FileSpan } from '../ir/tensor';
 
 const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
 const ModelProto = root.lookupType('onnx.ModelProto');
@@ -13,13 +14,20 @@ export class OnnxFormatError extends Error {}
 type Long = { toNumber(): number } | number;
 const num = (v: Long | undefined | null): number => (v == null ? 0 : typeof v === 'number' ? v : v.toNumber());
 
-/** Resolves the bytes of a tensor stored outside the model file (ONNX external data). */
-export type ExternalDataReader = (location: string, offset: number, length: number | undefined) => Uint8Array;
+/** Resolves a tensor stored outside the model file (ONNX external data): its bytes, or where they lie (left there). */
+export type ExternalDataReader = (location: string, offset: number, length: number | undefined) => Uint8Array | FileSpan;
+
+/** Where a tensor's raw_data (a view of the decoded bytes) lies in the model file; undefined to keep it in memory. */
+export type RawDataSpan = (raw: Uint8Array) => FileSpan | undefined;
 
 // The decoded protobuf objects are untyped; these aliases keep the conversion code readable.
 type P = any;
 
-export function decodeModel(bytes: Uint8Array, readExternal?: ExternalDataReader): Model {
+/**
+ * `spanOf`: tensors it places in the file stay there (ConstTensor.source); the others are copied out of `bytes`, so
+ * the caller can drop the file's bytes once decoded.
+ */
+export function decodeModel(bytes: Uint8Array, readExternal?: ExternalDataReader, spanOf?: RawDataSpan): Model {
   let m: P;
   try {
     m = ModelProto.decode(bytes);
@@ -29,7 +37,7 @@ export function decodeModel(bytes: Uint8Array, readExternal?: ExternalDataReader
   if (!m.graph || !m.graph.node || m.graph.node.length === 0 || !m.opset_import || m.opset_import.length === 0) {
     throw new OnnxFormatError('the file decodes but holds no ONNX graph (no nodes or no opset); is it an ONNX model?');
   }
-  const tensor = (t: P): ConstTensor => decodeTensor(t, readExternal);
+  const tensor = (t: P): ConstTensor => decodeTensor(t, readExternal, spanOf);
   return {
     irVersion: num(m.ir_version),
     opsets: m.opset_import.map((o: P) => ({ domain: o.domain ?? '', version: num(o.version) })),
@@ -97,7 +105,7 @@ function decodeValueInfo(v: P): ValueInfo {
   };
 }
 
-function decodeTensor(t: P, readExternal?: ExternalDataReader): ConstTensor {
+function decodeTensor(t: P, readExternal?: ExternalDataReader, spanOf?: RawDataSpan): ConstTensor {
   const dims = (t.dims ?? []).map(num);
   const dataType = t.data_type ?? DataType.FLOAT;
   if (t.data_location === 1) {
@@ -107,9 +115,14 @@ function decodeTensor(t: P, readExternal?: ExternalDataReader): ConstTensor {
       throw new OnnxFormatError(`tensor '${t.name}' keeps its data in an external file that cannot be read`);
     }
     const length = entries.has('length') ? Number(entries.get('length')) : undefined;
-    return new ConstTensor(dataType, dims, readExternal(location, Number(entries.get('offset') ?? 0), length));
+    const data = readExternal(location, Number(entries.get('offset') ?? 0), length);
+    return data instanceof Uint8Array ? new ConstTensor(dataType, dims, data) : ConstTensor.inFile(dataType, dims, data);
   }
-  if (t.raw_data && t.raw_data.length > 0) return new ConstTensor(dataType, dims, t.raw_data);
+  if (t.raw_data && t.raw_data.length > 0) {
+    if (!spanOf) return new ConstTensor(dataType, dims, t.raw_data);
+    const span = spanOf(t.raw_data);
+    return span ? ConstTensor.inFile(dataType, dims, span) : new ConstTensor(dataType, dims, new Uint8Array(t.raw_data));
+  }
   switch (dataType) {
     case DataType.FLOAT: return ConstTensor.fromTyped(dataType, dims, Float32Array.from(t.float_data ?? []));
     case DataType.DOUBLE: return ConstTensor.fromTyped(dataType, dims, Float64Array.from(t.double_data ?? []));
@@ -130,7 +143,29 @@ function decodeTensor(t: P, readExternal?: ExternalDataReader): ConstTensor {
   }
 }
 
-export function encodeModel(model: Model): Uint8Array {
+export interface EncodeOptions {
+  /**
+   * Initializers left in files of this folder (ConstTensor.source) are written as external data pointing at them,
+   * so the bytes hold no weights; the session needs externalDataOptions(folder). Other tensors are embedded.
+   */
+  externalFolder?: string;
+}
+
+/** The folder of the model's file-backed initializers (the one holding most of their bytes), if any. */
+export function externalFolderOf(model: Model): string | undefined {
+  const bytes = new Map<string, number>();
+  for (const t of model.graph.initializers.values()) {
+    if (t.source) bytes.set(path.dirname(t.source.file), (bytes.get(path.dirname(t.source.file)) ?? 0) + t.source.length);
+  }
+  return [...bytes].sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+/** Session options under which onnxruntime resolves the external data of bytes encoded with `externalFolder`. */
+export function externalDataOptions(folder: string | undefined): { extra?: Record<string, unknown> } {
+  return folder ? { extra: { session: { model_external_initializers_file_folder_path: folder } } } : {};
+}
+
+export function encodeModel(model: Model, options: EncodeOptions = {}): Uint8Array {
   const m = {
     ir_version: model.irVersion,
     opset_import: model.opsets.map((o) => ({ domain: o.domain, version: o.version })),
@@ -139,18 +174,18 @@ export function encodeModel(model: Model): Uint8Array {
     domain: model.domain,
     model_version: model.modelVersion,
     doc_string: model.docString,
-    graph: encodeGraph(model.graph),
+    graph: encodeGraph(model.graph, options.externalFolder),
     metadata_props: model.metadata,
     functions: model.functions,
   };
   return ModelProto.encode(ModelProto.fromObject(m)).finish();
 }
 
-function encodeGraph(g: Graph): P {
+function encodeGraph(g: Graph, externalFolder?: string): P {
   return {
     name: g.name,
     node: g.nodes.map(encodeNode),
-    initializer: [...g.initializers].map(([name, t]) => encodeTensor(name, t)),
+    initializer: [...g.initializers].map(([name, t]) => encodeTensor(name, t, externalFolder)),
     input: g.inputs.map(encodeValueInfo),
     output: g.outputs.map(encodeValueInfo),
     value_info: g.valueInfo.map(encodeValueInfo),
@@ -183,7 +218,14 @@ function encodeAttr(name: string, a: AttrValue): P {
   }
 }
 
-function encodeTensor(name: string, t: ConstTensor): P {
+function encodeTensor(name: string, t: ConstTensor, externalFolder?: string): P {
+  const s = t.source;
+  const location = s && externalFolder !== undefined ? path.relative(externalFolder, s.file) : undefined;
+  if (s && location && !location.startsWith('..') && !path.isAbsolute(location)) {
+    checkSpan(s);
+    const external_data = [{ key: 'location', value: location }, { key: 'offset', value: String(s.offset) }, { key: 'length', value: String(s.length) }];
+    return { name, dims: t.dims, data_type: t.dataType, data_location: 1, external_data };
+  }
   return { name, dims: t.dims, data_type: t.dataType, raw_data: t.bytes() };
 }
 
