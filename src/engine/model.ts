@@ -21,7 +21,7 @@ import type { GraphPlan } from './plans/types';
 import { defaultRegistry } from './backward/registry';
 import { UnsupportedOpError } from './backward/errors';
 import { budgetBytes, SessionBudget } from './session-budget';
-import { compileCache, dropEntry, entryKey, MAX_CACHED_GRAPH_BYTES, modelHash, readCompiled, readProbe, rebindable, rebindInputs, storeCompiled, tempModelPath, writeProbe, type CompileCache } from './compile-cache';
+import { compileCache, discardPending, dropEntry, entryKey, MAX_CACHED_GRAPH_BYTES, modelHash, pendingGraph, readCompiled, readProbe, rebindable, rebindInputs, storeCompiled, writeProbe, type CompileCache } from './compile-cache';
 
 /** The newest ONNX IR version onnxruntime-node reads. */
 export const MAX_IR_VERSION = 13;
@@ -265,14 +265,16 @@ export class LoadedModel {
         let session: ort.InferenceSession | undefined;
         const rss0 = process.memoryUsage.rss();
         // On a miss onnxruntime also writes the graph it optimised, for the next run (when its inputs can be rebuilt).
-        const store = c && entry && graphBytes <= MAX_CACHED_GRAPH_BYTES && rebindable(compiled.inputs) ? quietly(() => tempModelPath(c.cache)) : undefined;
+        const store = c && entry && graphBytes <= MAX_CACHED_GRAPH_BYTES && rebindable(compiled.inputs) ? quietly(() => pendingGraph(c.cache, entry)) : undefined;
         if (store) {
+          const options = sessionOptions(this.settings);
+          const extra = options.extra as { session: Record<string, string> };
           try {
-            session = await ort.InferenceSession.create(compiled.bytes, { ...sessionOptions(this.settings), optimizedModelFilePath: store });
+            session = await ort.InferenceSession.create(compiled.bytes, { ...options, optimizedModelFilePath: store.model, extra: { ...extra, session: { ...extra.session, ...store.config } } });
             const { inputs, targetTensor, relevance, topIndex } = compiled;
             quietly(() => storeCompiled(c!.cache, entry!, store, { inputs: inputs.map((i) => ({ name: i.name, shape: i.shape })), targetTensor, relevance, topIndex, graphBytes }));
           } catch {
-            fs.rmSync(store, { force: true }); // e.g. an optimised graph past protobuf's 2 GB: created again below, uncached
+            quietly(() => discardPending(store)); // onnxruntime could not save it: created again below, uncached
           }
         }
         try {

@@ -111,6 +111,10 @@ test('a corrupted entry (truncated, or garbage of the right size) is dropped and
   assert.equal(fs.statSync(path.join(compiledDir(), entries('.onnx')[0])).size, size, 'rewritten whole');
   fs.writeFileSync(path.join(compiledDir(), entries('.onnx')[0]), Buffer.alloc(size, 0x5a));
   assert.deepEqual(Array.from(await run('gradient')), Array.from(reference));
+  const data = path.join(compiledDir(), entries('.data')[0]);
+  fs.truncateSync(data, Math.floor(fs.statSync(data).size / 2));
+  assert.deepEqual(Array.from(await run('gradient')), Array.from(reference));
+  assert.equal(entries('.data').length, 1, 'the truncated weights were replaced, not kept beside');
   fs.writeFileSync(path.join(compiledDir(), entries('.json')[0]), '{not json');
   fs.writeFileSync(path.join(compiledDir(), entries('.probe')[0]), Buffer.from([1, 2, 3]));
   assert.deepEqual(Array.from(await run('gradient')), Array.from(reference));
@@ -138,6 +142,7 @@ test('the size bound evicts whole entries, least recently used first', async () 
   assert.ok(total <= oneEntry * 1.5, `${total} ≤ bound`);
   assert.equal(entries('.onnx').length, 1);
   assert.equal(entries('.json').length, 1, 'an entry goes with its meta');
+  assert.equal(entries('.data').length, 1, 'and with its weights');
 
   const dir = fs.mkdtempSync(path.join(work, 'lru-'));
   const t = Date.now() / 1000;
