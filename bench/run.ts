@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark in one run; prints markdown tables (pasted into the README) and writes
  * .bench/results.json. Each comparison is made in the same process run against a baseline or a peer.
- * Environment: BENCH_THREADS (default 2), BENCH_REPEATS (default 5), BENCH_ONLY (comma list: explain,occlusion,reconstruct,lucent,latency,transformers,trust).
+ * Environment: BENCH_THREADS (default 2), BENCH_REPEATS (default 5), BENCH_ONLY (comma list: explain,occlusion,reconstruct,lucent,latency,transformers,trust,coldstart).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +13,8 @@ async function main() {
   const repeats = Number(process.env.BENCH_REPEATS ?? 5);
   const only = process.env.BENCH_ONLY?.split(',');
   const want = (name: string) => !only || only.includes(name);
+  // The in-process rows measure compiles: the persistent compile cache stays off for them (coldstart turns it on).
+  process.env.FEATUREVIS_COMPILE_CACHE_MB ??= '0';
   const results: Record<string, Row[]> = {};
   console.log(`FeatureVis benchmarks — ${threads} threads, median of ${repeats}, onnxruntime-node CPU`);
   if (want('explain')) {
@@ -22,7 +24,7 @@ async function main() {
     printTable('Methods vs forward and vs Captum (224², CPU)', rows);
     printTable('Compile time (graph rewrite + onnxruntime session), batch 1', compile);
   }
-  for (const [name, file, fn] of [['occlusion', './occlusion', 'benchOcclusion'], ['reconstruct', './reconstruct', 'benchReconstruct'], ['lucent', './lucent', 'benchLucent'], ['latency', './latency', 'benchLatency'], ['transformers', './transformers', 'benchTransformers'], ['trust', './trust', 'benchTrust']] as const) {
+  for (const [name, file, fn] of [['occlusion', './occlusion', 'benchOcclusion'], ['reconstruct', './reconstruct', 'benchReconstruct'], ['lucent', './lucent', 'benchLucent'], ['latency', './latency', 'benchLatency'], ['transformers', './transformers', 'benchTransformers'], ['trust', './trust', 'benchTrust'], ['coldstart', './cold-start', 'benchColdStart']] as const) {
     if (!want(name) || !fs.existsSync(path.join(__dirname, `${file}.ts`))) continue;
     const mod = await import(file);
     results[name] = await mod[fn]();
