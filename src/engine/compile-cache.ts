@@ -66,9 +66,28 @@ export function entryKey(kind: 'probe' | 'graph', parts: readonly (string | numb
   return `${kind}-${crypto.createHash('sha256').update(JSON.stringify(all)).digest('hex').slice(0, 40)}`;
 }
 
-/** The model file's content hash (memoised by path, size and mtime). */
-export function modelHash(file: string): string {
-  return sha256File(file);
+const HASHES = 'model-hashes.json';
+const MAX_HASHES = 64;
+
+/**
+ * The model file's content hash. Hashing VGG-16's 553 MB costs half a second of a one-shot run, so it is also kept
+ * across processes, keyed by what any write changes: device, inode, size, mtime and ctime (which no user can set).
+ */
+export function modelHash(c: CompileCache, file: string): string {
+  const st = fs.statSync(file, { bigint: true });
+  const id = [path.resolve(file), st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join(':');
+  const store = path.join(dir(c), HASHES);
+  let known: Record<string, string> = {};
+  try {
+    const parsed: unknown = JSON.parse(fs.readFileSync(store, 'utf8'));
+    if (parsed && typeof parsed === 'object') known = parsed as Record<string, string>;
+  } catch { /* none yet, or unreadable: rebuilt */ }
+  const hit = known[id];
+  if (typeof hit === 'string' && /^[0-9a-f]{64}$/.test(hit)) return hit;
+  const sha = sha256File(file);
+  const kept = Object.entries(known).filter(([k]) => !k.startsWith(`${path.resolve(file)}:`)).slice(-(MAX_HASHES - 1));
+  writeFileAtomic(store, Buffer.from(JSON.stringify(Object.fromEntries([...kept, [id, sha]]))));
+  return sha;
 }
 
 function dir(c: CompileCache): string {
@@ -218,6 +237,7 @@ export function evict(c: CompileCache): void {
       if (Date.now() - st.mtimeMs > 3600_000) fs.rmSync(p, { force: true });
       continue;
     }
+    if (name === HASHES) continue;
     const key = name.split('.')[0];
     const e = entries.get(key) ?? { bytes: 0, mtimeMs: 0, files: [] };
     e.bytes += st.size;

@@ -177,7 +177,7 @@ export class LoadedModel {
       if (!cache) return undefined;
       const st = fs.statSync(this.path);
       if (st.size !== this.fileStat.size || st.mtimeMs !== this.fileStat.mtimeMs) return undefined;
-      this.hash ??= modelHash(this.path);
+      this.hash ??= modelHash(cache, this.path);
       return { cache, hash: this.hash };
     } catch {
       return undefined;

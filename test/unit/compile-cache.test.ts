@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { Engine } from '../../src/engine/engine';
 import { readNpy } from '../../src/engine/npy';
 import { ConstTensor, DataType } from '../../src/engine/ir/tensor';
-import { compileCache, evict, readProbe, rebindable, rebindInputs, writeProbe } from '../../src/engine/compile-cache';
+import { compileCache, evict, modelHash, readProbe, rebindable, rebindInputs, writeProbe } from '../../src/engine/compile-cache';
+import * as crypto from 'node:crypto';
 import type { ParamValues, TargetSpec } from '../../src/protocol/types';
 
 const FIX = path.join(__dirname, '..', 'fixtures');
@@ -51,7 +52,7 @@ async function run(method: string, params?: ParamValues, target?: TargetSpec, fi
 }
 
 const compiledDir = () => path.join(cacheDir, 'compiled');
-const entries = (ext: string) => (fs.existsSync(compiledDir()) ? fs.readdirSync(compiledDir()).filter((f) => f.endsWith(ext)) : []);
+const entries = (ext: string) => (fs.existsSync(compiledDir()) ? fs.readdirSync(compiledDir()).filter((f) => /^(graph|probe)-/.test(f) && f.endsWith(ext)) : []);
 const inodes = () => entries('.onnx').map((f) => fs.statSync(path.join(compiledDir(), f)).ino).sort();
 
 function uncached(method: string, params?: ParamValues, target?: TargetSpec, file = modelFile): Promise<Float32Array> {
@@ -178,4 +179,18 @@ test('only graphs whose inputs can be rebuilt by name are cached', () => {
   assert.equal(rebindable(known), true);
   assert.equal(rebindable([{ name: 'fv_mystery', shape: [2], bind: () => Float32Array.of(1, 2) }]), false);
   assert.equal(rebindable([{ name: 'fv_target_weight', shape: [2], bind: () => Float32Array.of(0, 1) }]), false);
+});
+
+test('the content hash kept across processes follows every rewrite, even one of the same size', () => {
+  const c = { dir: path.join(work, 'hashes'), maxBytes: 1 << 20 };
+  const f = path.join(work, 'models', 'w.bin');
+  const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+  fs.writeFileSync(f, Buffer.alloc(4096, 1));
+  assert.equal(modelHash(c, f), sha(Buffer.alloc(4096, 1)));
+  assert.equal(modelHash(c, f), sha(Buffer.alloc(4096, 1)), 'from the store');
+  const st = fs.statSync(f);
+  fs.writeFileSync(f, Buffer.alloc(4096, 2));
+  fs.utimesSync(f, st.atime, st.mtime); // even with the old mtime put back, the ctime tells
+  assert.equal(modelHash(c, f), sha(Buffer.alloc(4096, 2)));
+  assert.equal(Object.keys(JSON.parse(fs.readFileSync(path.join(c.dir, 'model-hashes.json'), 'utf8'))).length, 1, 'one line per file');
 });
