@@ -194,3 +194,21 @@ test('the content hash kept across processes follows every rewrite, even one of 
   assert.equal(modelHash(c, f), sha(Buffer.alloc(4096, 2)));
   assert.equal(Object.keys(JSON.parse(fs.readFileSync(path.join(c.dir, 'model-hashes.json'), 'utf8'))).length, 1, 'one line per file');
 });
+
+test('a model with replaced weights (built in memory) never reads or writes the cache', async () => {
+  await run('gradient');
+  const before = fs.readdirSync(compiledDir()).sort();
+  const engine = new Engine({ threads: 1 });
+  try {
+    const model = engine.open(modelFile);
+    const [name, w] = [...model.model.graph.initializers].find(([, t]) => t.dataType === DataType.FLOAT && t.dims.length === 4)!;
+    const copy = model.withInitializers(new Map([[name, ConstTensor.float32(w.dims, Float32Array.from(w.values() as Float32Array, (v) => -2 * v))]]));
+    const original = (await engine.explain({ model, input, method: 'gradient' })).relevance.data;
+    const changed = (await engine.explain({ model: copy, input, method: 'gradient' })).relevance.data;
+    assert.notDeepEqual(Array.from(changed), Array.from(original));
+    await copy.dispose();
+  } finally {
+    await engine.dispose();
+  }
+  assert.deepEqual(fs.readdirSync(compiledDir()).sort(), before);
+});
