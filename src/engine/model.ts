@@ -16,7 +16,7 @@ import { encodeModel, OnnxFormatError } from './onnx/codec';
 import { defaultPreprocessing, mergePreprocessing, readSidecar, type Preprocessing, type Sidecar } from './preprocess';
 import { FeatureVisError } from './errors';
 import { detectLayout, parseLayout } from './layout';
-import { compileGraph, type CompiledGraph } from './compile';
+import { compileGraph, createCompiledSession, type CompiledGraph } from './compile';
 import type { GraphPlan } from './plans/types';
 import { defaultRegistry } from './backward/registry';
 import { UnsupportedOpError } from './backward/errors';
@@ -253,7 +253,8 @@ export class LoadedModel {
         const prepared = await this.prepare(dims, plan.foldBatchNorm, [target, ...plan.keep]);
         let compiled: CompiledGraph;
         try {
-          compiled = compileGraph(this.model, prepared.graph, prepared.shapes, defaultRegistry, plan, target, { layout: this.preprocessing().layout, ...options });
+          // The model's own weights stay in its file (external data): onnxruntime reads them, no second copy here.
+          compiled = compileGraph(this.model, prepared.graph, prepared.shapes, defaultRegistry, plan, target, { layout: this.preprocessing().layout, externalData: !this.inMemory, ...options });
         } catch (e) {
           if (e instanceof UnsupportedOpError) {
             throw new FeatureVisError('UnsupportedOp', e.message, { op: e.op, node: e.nodeName });
@@ -270,7 +271,7 @@ export class LoadedModel {
           const options = sessionOptions(this.settings);
           const extra = options.extra as { session: Record<string, string> };
           try {
-            session = await ort.InferenceSession.create(compiled.bytes, { ...options, optimizedModelFilePath: store.model, extra: { ...extra, session: { ...extra.session, ...store.config } } });
+            session = await createCompiledSession(compiled, { ...options, optimizedModelFilePath: store.model, extra: { ...extra, session: { ...extra.session, ...store.config } } });
             const { inputs, targetTensor, relevance, topIndex } = compiled;
             quietly(() => storeCompiled(c!.cache, entry!, store, { inputs: inputs.map((i) => ({ name: i.name, shape: i.shape })), targetTensor, relevance, topIndex, graphBytes }));
           } catch {
@@ -278,7 +279,7 @@ export class LoadedModel {
           }
         }
         try {
-          session ??= await ort.InferenceSession.create(compiled.bytes, sessionOptions(this.settings));
+          session ??= await createCompiledSession(compiled, sessionOptions(this.settings));
         } catch (e) {
           throw new FeatureVisError('Internal', `onnxruntime rejected the compiled explanation graph: ${(e as Error).message.split('\n')[0]}`);
         }

@@ -28,7 +28,7 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 async function gradient(m: LoadedModel, externalData: boolean): Promise<{ data: Float32Array; bytes: number }> {
   const base = await m.prepare(dims, false);
   const method = methods.get('gradient') as unknown as { params: never; plan: (p: unknown, o: unknown) => never };
-  const params = parseParams(method.params, {});
+  const params = parseParams(method.params, {}, 'gradient');
   const plan = method.plan(params, { defaultLayer: () => undefined });
   const target = base.graph.outputs[0].name;
   const compiled = compileGraph(m.model, base.graph, base.shapes, defaultRegistry, plan, target, { externalData });
