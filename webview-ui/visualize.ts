@@ -12,6 +12,7 @@ import { Debouncer } from './debounce';
 import { displayControls, type DisplayControls } from './display-controls';
 import { h } from './dom';
 import { asNCHW } from './frame';
+import { reduceChannels } from '../src/protocol/display';
 import { Grid, type Shown } from './grid';
 import { DenseView } from './mask';
 import { colorbarFor, paintResult, valuePlane } from './paint';
@@ -76,7 +77,12 @@ class Visualize implements View {
       setCellTrust: (slot, text) => this.grid.setTrust(slot, text),
       methodTitle: (id) => this.method(id)?.title ?? id,
       paintPlane: (plane) => this.paintPlane(plane),
-      mainPixels: () => (this.lastMain ? this.paintPlane(absPlane(this.lastMain.relevance)) : undefined),
+      mainPixels: () => {
+        if (!this.lastMain) return undefined;
+        // Σ_c |relevance|: what the randomisation test compares.
+        const p = reduceChannels(this.lastMain.relevance, 'abs-sum');
+        return this.paintPlane({ data: p.data, dims: [p.height, p.width] });
+      },
     });
     this.ui.trust.append(this.trust.element);
     this.renderControls();
@@ -330,10 +336,3 @@ class Visualize implements View {
   }
 }
 
-/** Σ_c |relevance| of item 0 of an (N, C, H, W) map: what the randomisation test compares. */
-function absPlane(rel: TensorData): TensorData {
-  const [, C, H, W] = rel.dims.length === 4 ? rel.dims : [1, 1, ...rel.dims.slice(-2)];
-  const out = new Float32Array(H * W);
-  for (let c = 0; c < C; c++) for (let i = 0; i < H * W; i++) out[i] += Math.abs(rel.data[c * H * W + i]);
-  return { data: out, dims: [H, W] };
-}

@@ -9,8 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../../src/engine/engine';
 import { encodeModel } from '../../src/engine/onnx/codec';
-import { attr, type Model, type Node } from '../../src/engine/ir/graph';
-import { ConstTensor, DataType } from '../../src/engine/ir/tensor';
+import { ConstTensor } from '../../src/engine/ir/tensor';
+import { twinModel } from './twin-model';
 import { decodeImage, encodePng } from '../../src/engine/image/decode';
 import { loadImageFile, mergePreprocessing, defaultPreprocessing, tensorToRgba } from '../../src/engine/preprocess';
 import { detectLayout, nchwToNhwc, nhwcToNchw, relevanceForDisplay } from '../../src/engine/layout';
@@ -33,29 +33,8 @@ const weights = {
   fb: ConstTensor.float32([5], randn(5, next)),
 };
 
-/**
- * Conv → Relu → GlobalAveragePool → Flatten → Gemm; the NHWC twin reads (N, H, W, C) and transposes it first,
- * as tf2onnx does before each Conv. Same weights, so the twins compute the same function up to the layout.
- */
 function writeModel(nhwc: boolean, dims: (number | string)[], sidecar?: object): string {
-  const node = (op: string, inputs: string[], output: string, attrs: Record<string, ReturnType<typeof attr.i>> = {}): Node =>
-    ({ name: output, op, domain: '', inputs, outputs: [output], attrs: new Map(Object.entries(attrs)) });
-  const nodes = [
-    ...(nhwc ? [node('Transpose', ['x'], 'xt', { perm: attr.ints([0, 3, 1, 2]) })] : []),
-    node('Conv', [nhwc ? 'xt' : 'x', 'w', 'b'], 'conv', { pads: attr.ints([1, 1, 1, 1]) }),
-    node('Relu', ['conv'], 'relu'),
-    node('GlobalAveragePool', ['relu'], 'gap'),
-    node('Flatten', ['gap'], 'flat'),
-    node('Gemm', ['flat', 'fc', 'fb'], 'logits', { transB: attr.i(1) }),
-  ];
-  const model: Model = {
-    irVersion: 8, opsets: [{ domain: '', version: 17 }], producerName: 'featurevis-test', producerVersion: '',
-    domain: '', modelVersion: 1, docString: '', metadata: [], functions: [],
-    graph: {
-      name: 'twin', nodes, inputs: [{ name: 'x', elemType: DataType.FLOAT, dims }],
-      outputs: [{ name: 'logits', elemType: DataType.FLOAT }], initializers: new Map(Object.entries(weights)), valueInfo: [],
-    },
-  };
+  const model = twinModel(weights, nhwc, dims);
   const file = path.join(dir, `twin-${counter++}.onnx`);
   fs.writeFileSync(file, encodeModel(model));
   if (sidecar) fs.writeFileSync(file.replace(/\.onnx$/, '.json'), JSON.stringify(sidecar));

@@ -10,8 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../../src/engine/engine';
 import { encodeModel } from '../../src/engine/onnx/codec';
-import { attr, type Model, type Node } from '../../src/engine/ir/graph';
-import { ConstTensor, DataType } from '../../src/engine/ir/tensor';
+import { ConstTensor } from '../../src/engine/ir/tensor';
+import { twinModel } from './twin-model';
 import { nchwToNhwc } from '../../src/engine/layout';
 import { randn } from './onenode';
 import { rng } from '../rng';
@@ -27,24 +27,7 @@ const weights = {
 };
 
 function writeModel(nhwc: boolean): string {
-  const node = (op: string, inputs: string[], output: string, attrs: Record<string, ReturnType<typeof attr.i>> = {}): Node =>
-    ({ name: output, op, domain: '', inputs, outputs: [output], attrs: new Map(Object.entries(attrs)) });
-  const nodes = [
-    ...(nhwc ? [node('Transpose', ['x'], 'xt', { perm: attr.ints([0, 3, 1, 2]) })] : []),
-    node('Conv', [nhwc ? 'xt' : 'x', 'w', 'b'], 'conv', { pads: attr.ints([1, 1, 1, 1]) }),
-    node('Relu', ['conv'], 'relu'),
-    node('GlobalAveragePool', ['relu'], 'gap'),
-    node('Flatten', ['gap'], 'flat'),
-    node('Gemm', ['flat', 'fc', 'fb'], 'logits', { transB: attr.i(1) }),
-  ];
-  const model: Model = {
-    irVersion: 8, opsets: [{ domain: '', version: 17 }], producerName: 'featurevis-test', producerVersion: '',
-    domain: '', modelVersion: 1, docString: '', metadata: [], functions: [],
-    graph: {
-      name: 'twin', nodes, inputs: [{ name: 'x', elemType: DataType.FLOAT, dims: nhwc ? ['N', H, W, C] : ['N', C, H, W] }],
-      outputs: [{ name: 'logits', elemType: DataType.FLOAT }], initializers: new Map(Object.entries(weights)), valueInfo: [],
-    },
-  };
+  const model = twinModel(weights, nhwc, nhwc ? ['N', H, W, C] : ['N', C, H, W]);
   const file = path.join(dir, `twin-${nhwc ? 'nhwc' : 'nchw'}.onnx`);
   fs.writeFileSync(file, encodeModel(model));
   return file;

@@ -4,8 +4,9 @@
  * for IG, Σ relevance for LRP). Each metric is one file of this folder exporting `metric`, found by name like the
  * methods; it declares its parameters with the same builders (../methods/params.ts).
  */
-import type { ExplainResult, MetricInfo, MetricResult, ParamValues, Progress, Region, TargetSpec, TensorData } from '../../protocol/types';
+import type { ExplainResult, MetricInfo, MetricResult, ParamValues, Progress, TargetSpec, TensorData } from '../../protocol/types';
 import type { LoadedModel } from '../model';
+import type { ExplainRequest } from '../engine';
 import type { CancellationToken } from '../methods/run-context';
 import type { Param, ParamsOf } from '../methods/params';
 
@@ -52,14 +53,7 @@ export function defineMetric<const S extends readonly Param[]>(
  * One evaluation: a method's explanation of each input item, scored by each metric. Results stream through
  * `Progress.result` as each is known (the panel's Trust section draws them as they arrive).
  */
-export interface EvaluateRequest {
-  model: LoadedModel;
-  input: TensorData;
-  method: string;
-  params?: ParamValues;
-  target?: TargetSpec;
-  /** Input pixels: restricts a target on a spatial output to a box, as for explain. */
-  region?: Region;
+export interface EvaluateRequest extends ExplainRequest {
   /** Each metric may carry its own seed (the CLI's per-line seeds); otherwise it is derived from `seed` per item. */
   metrics: { id: string; params?: ParamValues; seed?: number }[];
   seed?: number;
