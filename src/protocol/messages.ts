@@ -5,7 +5,7 @@
  */
 import type { InputFrame } from './render';
 import { request } from './rpc';
-import type { CheckReport, DenseMap, ExplainResult, LayerInfo, MethodInfo, MetricInfo, MetricResult, ModelSummary, ParamValues, Prediction, Progress, Region, TargetSpec, TensorData } from './types';
+import type { CheckReport, DenseMap, ExplainResult, LayerInfo, LayerSource, MethodInfo, MetricInfo, MetricResult, ModelSummary, ParamValues, Prediction, Progress, Region, TargetSpec, TensorData } from './types';
 
 // ---------------------------------------------------------------- engine process requests
 /** `model` is a file path; undefined means the embedded default model. */
@@ -39,9 +39,30 @@ export const Requests = {
   evaluate: request<ModelRef & { input: TensorData; method: string; params?: ParamValues; target?: TargetSpec; region?: Region; metrics: { id: string; params?: ParamValues }[]; seed?: number }, MetricResult[], Progress>('evaluate'),
   /** Compiled backward graphs vs finite differences of the model (`featurevis check`). */
   check: request<ModelRef, CheckReport, Progress>('model/check'),
+  /**
+   * Each layer's definition in the model's Python code. `files` are the Python files to search (absolute paths;
+   * the host passes the workspace's *.py).
+   */
+  sourceMap: request<ModelRef & { files: string[] }, LayerSource[]>('model/sources'),
   /** Test hook: makes the engine process exit abruptly (simulates a native crash). */
   crash: request<Record<string, never>, void>('engine/crash'),
 };
+
+const normPath = (p: string) => p.replace(/\\/g, '/');
+
+/**
+ * The reverse direction of `Requests.sourceMap`: the layers whose definition spans `line` (0-based) of `file`, the
+ * narrowest definitions first (a line inside a block's call can lie inside its parent's too), then in model order.
+ */
+export function layersAt(sources: readonly LayerSource[], file: string, line: number): LayerSource[] {
+  const f = normPath(file);
+  const hits = sources
+    .map((s, i) => ({ s, i }))
+    .filter(({ s }) => s.location && normPath(s.location.file) === f && s.location.line <= line && line <= s.location.endLine);
+  const span = (s: LayerSource) => s.location!.endLine - s.location!.line;
+  hits.sort((a, b) => span(a.s) - span(b.s) || a.i - b.i);
+  return hits.map(({ s }) => s);
+}
 
 // ---------------------------------------------------------------- webview messages
 export type PanelTarget = { kind: 'top' } | { kind: 'class'; index: number } | { kind: 'unit'; tensor: string; channel: number };

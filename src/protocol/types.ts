@@ -60,6 +60,16 @@ export interface LayerInfo {
   params: number;
 }
 
+/** A span in a source file; lines and columns are 0-based (as in VS Code), the end exclusive. */
+export interface SourceLocation { file: string; line: number; column: number; endLine: number; endColumn: number }
+
+/**
+ * Where a layer (an ONNX node and its output tensor) is defined in the model's Python code. `modulePath` is the
+ * module's dotted path in the model (`layer4.0.conv1`, Keras: the layer name); null when the exporter recorded none.
+ * Without `location`, `reason` says why the definition was not found.
+ */
+export interface LayerSource { node: string; tensor: string; modulePath: string | null; location?: SourceLocation; reason?: string }
+
 export interface ModelSummary {
   path: string;
   name: string;
