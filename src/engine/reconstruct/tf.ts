@@ -15,6 +15,8 @@ export interface LoadedTf {
   /** Which package provided it: '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node' or '@tensorflow/tfjs'. */
   pkg: string;
   backend: string;
+  /** Why each native package that was found did not load (empty when none was found or the first one loaded). */
+  failed: string[];
 }
 
 let cached: Promise<LoadedTf> | undefined;
@@ -35,15 +37,20 @@ export function loadTf(): Promise<LoadedTf> {
     // A computed name keeps bundlers from trying to inline the optional native packages.
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional native packages resolved at run time
     const load = (name: string): Tf => require(name) as Tf;
+    const failed: string[] = [];
     if (process.env.FEATUREVIS_TF !== 'pure') {
       for (const pkg of NATIVE) {
         if (!resolvable(pkg)) continue;
         try {
           const tf = load(pkg);
           await tf.ready();
-          return { tf, pkg, backend: tf.getBackend() };
-        } catch {
-          // A native build that fails to load (wrong CUDA, missing libtensorflow) falls through to the next option.
+          return { tf, pkg, backend: tf.getBackend(), failed };
+        } catch (e) {
+          // A native build that fails to load (wrong CUDA, missing libtensorflow) falls through to the next option;
+          // said on stderr (the engine's log, the CLI's terminal) so that a slow pure-JS run is not a mystery.
+          const why = `${pkg} is installed but failed to load: ${(e as Error)?.message?.split('\n')[0] ?? String(e)}`;
+          failed.push(why);
+          console.error(`[tf] ${why}; falling back`);
         }
       }
     }
@@ -65,7 +72,8 @@ export function loadTf(): Promise<LoadedTf> {
       console.warn = warn;
       console.log = log;
     }
-    return { tf, pkg: '@tensorflow/tfjs', backend: tf.getBackend() };
+    if (failed.length) console.error('[tf] training uses pure TensorFlow.js (@tensorflow/tfjs, cpu backend)');
+    return { tf, pkg: '@tensorflow/tfjs', backend: tf.getBackend(), failed };
   })();
   return cached;
 }
