@@ -145,7 +145,7 @@ export function compileGraph(model: Model, prepared: Graph, shapes: Map<string, 
 }
 
 /** The session of a compiled graph, told where its external data lies. */
-export function createCompiledSession(compiled: CompiledGraph, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+export function createCompiledSession(compiled: Pick<CompiledGraph, 'bytes' | 'externalFolder'>, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
   const extra = externalDataOptions(compiled.externalFolder).extra;
   if (!extra) return ort.InferenceSession.create(compiled.bytes, options);
   const given = (options.extra ?? {}) as Record<string, Record<string, unknown>>;

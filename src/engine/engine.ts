@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { DenseMap, ExplainResult, LayerInfo, MethodInfo, MetricInfo, MetricResult, ModelSummary, ParamValues, Prediction, Progress, Region, TargetSpec, TensorData } from '../protocol/types';
-import { LoadedModel, type CompiledSession, type SessionSettings } from './model';
+import { LoadedModel, type SessionSettings } from './model';
 import { budgetBytes, SessionBudget } from './session-budget';
 import { methods } from './methods';
 import { metrics } from './metrics';
@@ -77,14 +77,14 @@ const MAX_SESSIONS = 12;
 
 export class Engine {
   private readonly models = new Map<string, { mtimeMs: number; model: LoadedModel }>();
-  private readonly sessions: SessionBudget<CompiledSession>;
+  private readonly sessions: SessionBudget;
 
   constructor(readonly settings: SessionSettings = {}) {
     this.sessions = new SessionBudget(MAX_SESSIONS, budgetBytes(settings.memoryBudgetMB));
   }
 
   /** The compiled-session budget shared by every open model. */
-  get budget(): Pick<SessionBudget<CompiledSession>, 'keys' | 'heldBytes' | 'maxBytes'> {
+  get budget(): Pick<SessionBudget, 'keys' | 'heldBytes' | 'maxBytes'> {
     return this.sessions;
   }
 

@@ -12,7 +12,7 @@ import { probeModel, type ProbeResult } from './ir/probe';
 import { checkCoercedSoftmax, constantsToInitializers, foldBatchNormIntoConv, foldStatic, upgradeOpset, UnsupportedModelError } from './ir/canonicalize';
 import { fuseDecomposedNorms } from './ir/fuse-norms';
 import { DataType, DTYPE_NAMES, type ConstTensor } from './ir/tensor';
-import { encodeModel, OnnxFormatError } from './onnx/codec';
+import { encodeModel, externalFolderOf, OnnxFormatError } from './onnx/codec';
 import { defaultPreprocessing, mergePreprocessing, readSidecar, type Preprocessing, type Sidecar } from './preprocess';
 import { FeatureVisError } from './errors';
 import { detectLayout, parseLayout } from './layout';
@@ -21,6 +21,7 @@ import type { GraphPlan } from './plans/types';
 import { defaultRegistry } from './backward/registry';
 import { UnsupportedOpError } from './backward/errors';
 import { budgetBytes, SessionBudget } from './session-budget';
+import { BudgetedSession } from './budgeted-session';
 import { compileCache, discardPending, dropEntry, entryKey, MAX_CACHED_GRAPH_BYTES, modelHash, pendingGraph, readCompiled, readProbe, rebindable, rebindInputs, storeCompiled, writeProbe, type CompileCache } from './compile-cache';
 
 /** The newest ONNX IR version onnxruntime-node reads. */
@@ -81,7 +82,7 @@ export class LoadedModel {
   private readonly fileStat?: { size: number; mtimeMs: number };
   private hash?: string;
   private constructor(readonly path: string, readonly model: Model, readonly settings: SessionSettings,
-    private readonly sessions: SessionBudget<CompiledSession>) {
+    private readonly sessions: SessionBudget) {
     this.sidecar = readSidecar(path);
     try {
       const st = fs.statSync(path);
@@ -101,7 +102,7 @@ export class LoadedModel {
   }
 
   /** `sessions`: the memory budget shared with other open models (the Engine's); a model of its own by default. */
-  static open(file: string, settings: SessionSettings = {}, sessions = new SessionBudget<CompiledSession>(6, budgetBytes(settings.memoryBudgetMB))): LoadedModel {
+  static open(file: string, settings: SessionSettings = {}, sessions = new SessionBudget(6, budgetBytes(settings.memoryBudgetMB))): LoadedModel {
     try {
       const model = loadModelFile(file);
       inlineLocalFunctions(model);
@@ -242,7 +243,7 @@ export class LoadedModel {
    */
   compiledSession(key: string, plan: GraphPlan, target: string, dims: number[], options: { argmaxSelect?: boolean } = {}): Promise<CompiledSession> {
     const cacheKey = `${key}|${plan.key}|${options.argmaxSelect ? 'argmax|' : ''}${target}|${dims.join('x')}`;
-    let s = this.sessions.get(`${this.path}|${cacheKey}`);
+    let s = this.sessions.get<CompiledSession>(`${this.path}|${cacheKey}`);
     if (!s) {
       const c = this.cacheFor();
       const entry = c && entryKey('graph', [c.hash, cacheKey, this.preprocessing().layout, this.settings.executionProvider ?? 'cpu']);
@@ -324,6 +325,22 @@ export class LoadedModel {
   }
 
   /**
+   * A forward-style session of a graph derived from this model (occlusion's target outputs and incremental graphs),
+   * counted in the shared memory budget, its weights read from the model's file like the compiled graphs'.
+   */
+  derivedSession(key: string, build: () => Model, what: string): BudgetedSession {
+    return new BudgetedSession(this.sessions, `${this.path}|derived|${key}`, this.path, async () => {
+      const model = build();
+      const externalFolder = this.inMemory ? undefined : externalFolderOf(model);
+      try {
+        return await createCompiledSession({ bytes: encodeModel(model, { externalFolder }), externalFolder }, sessionOptions(this.settings));
+      } catch (e) {
+        throw new FeatureVisError('Internal', `onnxruntime could not build ${what}: ${(e as Error).message.split('\n')[0]}`);
+      }
+    });
+  }
+
+  /**
    * This model with some initializers replaced (the randomisation metric's re-initialised layers), built in memory:
    * no file is written; its sessions live in a small budget of their own, released by its dispose().
    */
@@ -331,7 +348,7 @@ export class LoadedModel {
     const initializers = new Map(this.model.graph.initializers);
     for (const [name, t] of replace) initializers.set(name, t);
     const model = { ...this.model, graph: { ...this.model.graph, initializers } };
-    const copy = new LoadedModel(this.path, model, this.settings, new SessionBudget<CompiledSession>(2, budgetBytes(this.settings.memoryBudgetMB)));
+    const copy = new LoadedModel(this.path, model, this.settings, new SessionBudget(2, budgetBytes(this.settings.memoryBudgetMB)));
     copy.irLowered = this.irLowered;
     copy.inMemory = true;
     return copy;

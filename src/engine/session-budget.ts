@@ -7,6 +7,9 @@
 import type * as ort from 'onnxruntime-node';
 import { FeatureVisError } from './errors';
 
+/** What the budget holds: something with a session to release and what it costs. */
+export interface Budgeted { session: Pick<ort.InferenceSession, 'release'>; bytes: number }
+
 interface Entry<T> { value: Promise<T>; bytes: number; owner: string }
 
 export const DEFAULT_BUDGET_MB = 3072;
@@ -17,18 +20,19 @@ export function budgetBytes(settingMB: number | undefined, env: NodeJS.ProcessEn
   return (Number.isFinite(mb) && mb > 0 ? mb : DEFAULT_BUDGET_MB) * 1024 ** 2;
 }
 
-export class SessionBudget<T extends { session: Pick<ort.InferenceSession, 'release'>; bytes: number }> {
+export class SessionBudget<T extends Budgeted = Budgeted> {
   private readonly map = new Map<string, Entry<T>>();
 
   constructor(readonly maxEntries: number, readonly maxBytes: number) {}
 
-  get(key: string): Promise<T> | undefined {
+  /** The entry under `key` (now the most recently used); U: the kind its key names (callers own their key space). */
+  get<U extends T = T>(key: string): Promise<U> | undefined {
     const e = this.map.get(key);
     if (e) {
       this.map.delete(key);
       this.map.set(key, e);
     }
-    return e?.value;
+    return e?.value as Promise<U> | undefined;
   }
 
   set(key: string, owner: string, value: Promise<T>): void {

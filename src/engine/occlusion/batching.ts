@@ -1,47 +1,26 @@
 /**
  * Forward passes for occlusion: a session that outputs the target tensor (the model's own forward session when the
- * target is a graph output, else the model with that tensor added to its outputs, cached per model), and the batch
+ * target is a graph output, else the model with that tensor added to its outputs, held in the shared memory budget), and the batch
  * size (windows per run) sized to a memory budget.
  */
-import * as ort from 'onnxruntime-node';
 import { cloneGraph, producers } from '../ir/graph';
-import { encodeModel } from '../onnx/codec';
 import { DataType } from '../ir/tensor';
-import { sessionOptions, type LoadedModel } from '../model';
-import { FeatureVisError, invalidParams } from '../errors';
+import type { LoadedModel } from '../model';
+import type { SessionRunner } from '../budgeted-session';
+import { invalidParams } from '../errors';
 
-const sessions = new WeakMap<LoadedModel, Map<string, Promise<ort.InferenceSession>>>();
-const MAX_EXTRA_SESSIONS = 4;
-
-/** A session whose outputs include `tensor`. */
-export function targetSession(model: LoadedModel, tensor: string): Promise<ort.InferenceSession> {
+/** A session whose outputs include `tensor`: the model's forward session, or a derived one in the memory budget. */
+export async function targetSession(model: LoadedModel, tensor: string): Promise<SessionRunner> {
   const g = model.model.graph;
   if (g.outputs.some((o) => o.name === tensor)) return model.forwardSession();
-  let cache = sessions.get(model);
-  if (!cache) sessions.set(model, (cache = new Map()));
-  const hit = cache.get(tensor);
-  if (hit) return hit;
   if (!producers(g).has(tensor)) {
-    return Promise.reject(invalidParams(`the target tensor '${tensor}' is not computed by any node of this model, so occluding the input cannot change it`));
+    throw invalidParams(`the target tensor '${tensor}' is not computed by any node of this model, so occluding the input cannot change it`);
   }
-  const p = (async () => {
+  return model.derivedSession(`output|${tensor}`, () => {
     const graph = cloneGraph(g);
     graph.outputs.push({ name: tensor, elemType: DataType.FLOAT });
-    const bytes = encodeModel({ ...model.model, graph });
-    try {
-      return await ort.InferenceSession.create(bytes, sessionOptions(model.settings));
-    } catch (e) {
-      throw new FeatureVisError('Internal', `onnxruntime could not build a forward session with '${tensor}' as an output: ${(e as Error).message.split('\n')[0]}`);
-    }
-  })();
-  p.catch(() => cache!.delete(tensor));
-  cache.set(tensor, p);
-  while (cache.size > MAX_EXTRA_SESSIONS) {
-    const [k, old] = cache.entries().next().value as [string, Promise<ort.InferenceSession>];
-    cache.delete(k);
-    void old.then((s) => s.release()).catch(() => undefined);
-  }
-  return p;
+    return { ...model.model, graph };
+  }, `a forward session with '${tensor}' as an output`).ready();
 }
 
 /** Budget for the occluded input tensors held at once (two batches in flight: one running, one being filled). */

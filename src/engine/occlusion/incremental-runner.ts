@@ -2,15 +2,15 @@
  * Runs incremental occlusion: one forward of the model with every tensor the patches read as an output (the clean
  * activations, once per image), then per batch of windows the incremental graph (incremental-graph.ts), fed the
  * filled window regions of the input and the Gather indices of every crop (incremental-regions.ts). Both sessions
- * are cached per model and graph signature (target, input size, region sizes).
+ * are held in the shared memory budget per model and graph signature (target, input size, region sizes).
  */
 import * as ort from 'onnxruntime-node';
 import type { TensorData } from '../../protocol/types';
 import { cloneGraph } from '../ir/graph';
 import { DataType } from '../ir/tensor';
-import { encodeModel } from '../onnx/codec';
-import { sessionOptions, type LoadedModel } from '../model';
-import { FeatureVisError, invalidParams } from '../errors';
+import type { LoadedModel } from '../model';
+import type { BudgetedSession } from '../budgeted-session';
+import { invalidParams } from '../errors';
 import type { WindowGrid } from './windows';
 import { cropIndices, type Region } from './incremental-regions';
 import { planIncremental, type IncrementalPlan } from './incremental-graph';
@@ -25,18 +25,13 @@ export interface IncrementalOptions {
   dims: number[];
 }
 
-interface Sessions {
-  session: ort.InferenceSession;
-  clean: ort.InferenceSession;
-}
-
-interface Entry extends Sessions {
+interface Entry {
   plan: IncrementalPlan;
+  session: BudgetedSession;
+  clean: BudgetedSession;
+  /** What the clean forward fetches: the target and every clean activation a patch reads. */
+  cleanOutputs: string[];
 }
-
-const cache = new WeakMap<LoadedModel, Map<string, Promise<Sessions>>>();
-/** Each entry holds two sessions with the model's weights: keep few. */
-const MAX_ENTRIES = 2;
 
 /** The input's region: the box at every window start, grid windows row-major. */
 export function inputRegion(grid: WindowGrid): Region {
@@ -59,41 +54,23 @@ function signature(plan: IncrementalPlan, target: string, dims: number[]): strin
     plan.gathers.map((g) => [g.source, g.crop[0].size, g.crop[1].size]), plan.cleans.map((c) => c.tensor)]);
 }
 
-async function createSessions(model: LoadedModel, plan: IncrementalPlan, target: string): Promise<Sessions> {
-  const options = sessionOptions(model.settings);
-  const cleanGraph = cloneGraph(model.model.graph);
-  cleanGraph.outputs = [target, ...plan.cleans.map((c) => c.tensor).filter((t) => t !== model.inputName)].map((name) => ({ name, elemType: DataType.FLOAT }));
-  try {
-    const session = await ort.InferenceSession.create(encodeModel(plan.model), options);
-    const clean = await ort.InferenceSession.create(encodeModel({ ...model.model, graph: cleanGraph }), options);
-    return { session, clean };
-  } catch (e) {
-    throw new FeatureVisError('Internal', `onnxruntime could not build the incremental occlusion graph: ${(e as Error).message.split('\n')[0]}`);
-  }
-}
-
 async function entryFor(model: LoadedModel, o: IncrementalOptions): Promise<Entry | { reason: string }> {
   const { shapes, values } = await model.probe(o.dims);
   const plan = planIncremental(model.model, shapes, {
     inputName: model.inputName, target: o.target, input: inputRegion(o.grid), tau: o.mode === 'approx' ? o.tau : undefined,
   }, values);
   if ('reason' in plan) return plan;
-  let sessions = cache.get(model);
-  if (!sessions) cache.set(model, (sessions = new Map()));
-  const key = signature(plan, o.target, o.dims);
-  let p = sessions.get(key);
-  if (p) sessions.delete(key);
-  else {
-    p = createSessions(model, plan, o.target);
-    p.catch(() => sessions.delete(key));
-  }
-  sessions.set(key, p);
-  while (sessions.size > MAX_ENTRIES) {
-    const [k, old] = sessions.entries().next().value as [string, Promise<Sessions>];
-    sessions.delete(k);
-    void old.then((e) => Promise.all([e.session.release(), e.clean.release()])).catch(() => undefined);
-  }
-  return { plan, ...(await p) };
+  // Both graphs live in the memory budget shared with the explanation sessions; their weights stay in the file.
+  const cleanOutputs = [o.target, ...plan.cleans.map((c) => c.tensor).filter((t) => t !== model.inputName)];
+  const what = 'the incremental occlusion graph';
+  const session = model.derivedSession(`incremental|${signature(plan, o.target, o.dims)}`, () => plan.model, what);
+  const clean = model.derivedSession(`incremental-clean|${JSON.stringify(cleanOutputs)}`, () => {
+    const graph = cloneGraph(model.model.graph);
+    graph.outputs = cleanOutputs.map((name) => ({ name, elemType: DataType.FLOAT }));
+    return { ...model.model, graph };
+  }, what);
+  await Promise.all([session.ready(), clean.ready()]);
+  return { plan, session, clean, cleanOutputs };
 }
 
 /** (N, C, H, W) → (N · H · W, C) rows, the layout the crops gather from. */
@@ -135,7 +112,7 @@ export class IncrementalRunner {
   /** The clean forward of all N items: keeps the clean activations and returns the target tensor. */
   async clean(input: Float32Array): Promise<Float32Array> {
     const [N, , H, W] = this.o.dims;
-    const out = await this.entry.clean.run({ [this.model.inputName]: new ort.Tensor('float32', input, this.o.dims) });
+    const out = await this.entry.clean.run({ [this.model.inputName]: new ort.Tensor('float32', input, this.o.dims) }, this.entry.cleanOutputs);
     this.cleanFeeds = {};
     for (const c of this.entry.plan.cleans) {
       const data = c.tensor === this.model.inputName ? input : (out[c.tensor].data as Float32Array);
