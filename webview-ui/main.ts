@@ -9,6 +9,7 @@ import type { View, ViewContext, VsCodeApi } from './api';
 import { decode } from './decode';
 import { showError } from './dom';
 import { filtersView } from './filters';
+import { activationsView } from './activations';
 import { onnxView } from './onnx';
 import { visualizeView } from './visualize';
 import './main.css';
@@ -32,7 +33,8 @@ export function start(api: VsCodeApi, app: HTMLElement): void {
         view?.dispose();
         view = undefined;
         document.getElementById('error')?.remove();
-        view = m.view === 'visualize' ? visualizeView(ctx, m.state) : m.view === 'onnx' ? onnxView(ctx, m) : filtersView(ctx, m);
+        view = m.view === 'visualize' ? visualizeView(ctx, m.state) : m.view === 'onnx' ? onnxView(ctx, m)
+          : m.view === 'activations' ? activationsView(ctx, m.state) : filtersView(ctx, m);
       } else if (m.type === 'decode') void decode(m.bytes, m.name, send);
       else if (m.type === 'error') showError(app, m.message);
       else view?.onMessage(m);

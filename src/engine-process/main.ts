@@ -5,6 +5,7 @@
  */
 import { Engine } from '../engine/engine';
 import { checkModel } from '../engine/check/check';
+import { layerActivations } from '../engine/activations';
 import { normals } from '../engine/check/finite-diff';
 import { FeatureVisError, invalidInput } from '../engine/errors';
 import * as fs from 'node:fs';
@@ -40,11 +41,13 @@ export function serveEngine(transport: Transport, settings: SessionSettings = {}
   connection.onRequest(Requests.filters, (p) => {
     const model = open(p);
     const g = model.model.graph;
-    // The first Conv with constant weights (it may read the input through a Pad, as EfficientNet's stem does).
-    const conv = g.nodes.find((n) => n.op === 'Conv' && g.initializers.has(n.inputs[1]));
+    // The first Conv with constant weights (it may read the input through a Pad, as EfficientNet's stem does),
+    // or the one that produces `tensor` (a layer's "filters" CodeLens).
+    const wanted = typeof p?.tensor === 'string' ? p.tensor : undefined;
+    const conv = g.nodes.find((n) => n.op === 'Conv' && g.initializers.has(n.inputs[1]) && (wanted === undefined || n.outputs[0] === wanted));
     const w = conv && g.initializers.get(conv.inputs[1]);
-    if (!conv || !w) throw new FeatureVisError('InvalidParams', `${model.name}: no Conv layer with constant weights`);
-    if (w.dataType !== DataType.FLOAT || w.dims.length !== 4) throw new FeatureVisError('InvalidParams', `the first Conv's weights are not a float32 4-D tensor`);
+    if (!conv || !w) throw new FeatureVisError('InvalidParams', wanted === undefined ? `${model.name}: no Conv layer with constant weights` : `'${wanted}' is not the output of a Conv with constant weights`);
+    if (w.dataType !== DataType.FLOAT || w.dims.length !== 4) throw new FeatureVisError('InvalidParams', `the Conv's weights are not a float32 4-D tensor`);
     return { tensor: conv.outputs[0], node: conv.name, weights: { data: Float32Array.from(w.values() as Float32Array), dims: [...w.dims] } };
   });
   connection.onRequest(Requests.loadImage, (p): LoadedImage => {
@@ -74,6 +77,10 @@ export function serveEngine(transport: Transport, settings: SessionSettings = {}
     log(`explain ${p.method} on ${model.name}: ${(performance.now() - t0).toFixed(0)} ms (compile ${result.timings.compileMs.toFixed(0)}, run ${result.timings.runMs.toFixed(0)})`);
     // The panel reads relevance as (N, C, H, W): NHWC models' input-shaped relevance is transposed for it.
     return { ...result, relevance: relevanceForDisplay(result.relevance, input.dims, model.preprocessing().layout) };
+  });
+  connection.onRequest(Requests.activations, (p) => {
+    if (typeof p.tensor !== 'string') throw invalidInput('model/activations needs a tensor name');
+    return layerActivations(open(p), checkTensor(p.input, 'model/activations.input'), p.tensor, p.top, p.sort);
   });
   connection.onRequest(Requests.metrics, () => engine.metrics());
   connection.onRequest(Requests.evaluate, async (p, ctx) => {

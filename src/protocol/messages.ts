@@ -20,13 +20,20 @@ export interface LoadedImage { input: TensorData; preview: RgbaPixels; frame: In
 /** Memory bound for the panel's photo and maps (a 1024² map is 4 MB of RGBA per canvas). */
 export const PREVIEW_MAX_SIDE = 1024;
 export interface FirstLayerFilters { tensor: string; node: string; weights: TensorData }
+/** One channel of a layer's activation for an input: its mean and max over the map, and the (h, w) map. */
+export interface ActivationChannel { index: number; mean: number; max: number; map: TensorData }
+/** How channels are ranked: the top k by mean or by max (index: the top k by mean, in channel order). */
+export type ActivationSort = 'mean' | 'max' | 'index';
+export const ACTIVATION_SORTS: readonly ActivationSort[] = ['mean', 'max', 'index'];
+export interface LayerActivations { tensor: string; shape: number[]; channels: ActivationChannel[] }
 
 export const Requests = {
   info: request<Record<string, never>, EngineInfo>('engine/info'),
   methods: request<Record<string, never>, MethodInfo[]>('engine/methods'),
   summary: request<ModelRef, ModelSummary>('model/summary'),
   layers: request<ModelRef, LayerInfo[]>('model/layers'),
-  filters: request<ModelRef, FirstLayerFilters>('model/filters'),
+  /** The first Conv's filters, or those of the Conv that produces `tensor`. */
+  filters: request<ModelRef & { tensor?: string }, FirstLayerFilters>('model/filters'),
   /** Decodes an image file (PNG, JPEG) or takes RGBA pixels, and preprocesses it for the model. */
   loadImage: request<ModelRef & { path?: string; rgba?: RgbaPixels }, LoadedImage>('image/load'),
   predict: request<ModelRef & { input: TensorData; top?: number }, Prediction[]>('predict'),
@@ -44,6 +51,8 @@ export const Requests = {
    * the host passes the workspace's *.py).
    */
   sourceMap: request<ModelRef & { files: string[] }, LayerSource[]>('model/sources'),
+  /** A layer's feature maps for item 0 of `input`: the `top` channels (default 16) ranked by `sort` (default mean). */
+  activations: request<ModelRef & { input: TensorData; tensor: string; top?: number; sort?: ActivationSort }, LayerActivations>('model/activations'),
   /** Test hook: makes the engine process exit abruptly (simulates a native crash). */
   crash: request<Record<string, never>, void>('engine/crash'),
 };
@@ -92,6 +101,10 @@ export type WebviewMessage =
   | { type: 'decodeFailed'; message: string }
   | { type: 'visualizeSample' }
   | { type: 'runCheck' }
+  /** The activations view: show another layer or ranking. */
+  | { type: 'activations'; tensor: string; sort: ActivationSort }
+  /** The activations view: a channel was clicked (the host answers with its reconstruction and attribution). */
+  | { type: 'channel'; seq: number; index: number }
   | { type: 'log'; message: string };
 
 /** Host → webview. */
@@ -99,6 +112,10 @@ export type HostMessage =
   | { type: 'init'; view: 'visualize'; state: PanelState }
   | { type: 'init'; view: 'onnx'; summary: ModelSummary; layers: LayerInfo[]; methods: MethodInfo[] }
   | { type: 'init'; view: 'filters'; filters: { tensor: string; dims: number[]; data: Float32Array } }
+  | { type: 'init'; view: 'activations'; state: ActivationsState }
+  /** A clicked channel's activation-max reconstruction (an image) and its attribution on the current image. */
+  | { type: 'channelResult'; seq: number; index: number; reconstruction: TensorData; attribution: TensorData; attributionMethod: string }
+  | { type: 'channelError'; seq: number; index: number; message: string }
   /** A run's final map. */
   | { type: 'result'; seq: number; slot: Slot; relevance: TensorData; output: MethodInfo['output']; ms: number; targetValue: number; targetTensor: string; targetDescription?: string }
   /** A map streamed while the run goes on (occlusion windows done so far, the current reconstruction). */
@@ -121,6 +138,17 @@ export type HostMessage =
 /** The metrics the panel's Trust section offers: faithfulness curves and the cascading randomisation test. */
 export const TRUST_METRICS = ['deletion', 'insertion', 'randomisation'] as const;
 export type TrustMetric = (typeof TRUST_METRICS)[number];
+
+export interface ActivationsState extends LayerActivations {
+  modelName: string;
+  imageName: string;
+  sort: ActivationSort;
+  /** Layers with spatial feature maps the picker offers. */
+  layers: { tensor: string; op: string; shape: number[] }[];
+  /** The image (capped at PREVIEW_MAX_SIDE) and where the model's input lies in it: attributions are drawn on it. */
+  preview: RgbaPixels;
+  frame: InputFrame;
+}
 
 /** Paths chosen per method and parameter: `paths[method][param]`. */
 export type ChosenPaths = Record<string, Record<string, string>>;
@@ -239,6 +267,13 @@ export function parseWebviewMessage(x: unknown): { ok: true; message: WebviewMes
     case 'decodeFailed':
       if (!isStr(x.message)) return bad('decodeFailed.message must be a string');
       return { ok: true, message: { type: 'decodeFailed', message: x.message } };
+    case 'activations':
+      if (!isStr(x.tensor, 1024)) return bad('activations.tensor must be a string');
+      if (!(ACTIVATION_SORTS as readonly unknown[]).includes(x.sort)) return bad(`activations.sort must be one of ${ACTIVATION_SORTS.join(', ')}`);
+      return { ok: true, message: { type: 'activations', tensor: x.tensor, sort: x.sort as ActivationSort } };
+    case 'channel':
+      if (!isInt(x.seq) || !isInt(x.index, 0, 1e7)) return bad('channel.seq and channel.index must be non-negative integers');
+      return { ok: true, message: { type: 'channel', seq: x.seq, index: x.index } };
     case 'log':
       if (!isStr(x.message)) return bad('log.message must be a string');
       return { ok: true, message: { type: 'log', message: x.message } };
