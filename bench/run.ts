@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark in one run; prints markdown tables (pasted into the README) and writes
  * .bench/results.json. Each comparison is made in the same process run against a baseline or a peer.
- * Environment: BENCH_THREADS (default 2), BENCH_REPEATS (default 5), BENCH_ONLY (comma list: explain,occlusion,reconstruct,lucent,latency,transformers,trust,coldstart).
+ * Environment: BENCH_THREADS (default 2), BENCH_REPEATS (default 5), BENCH_ONLY (comma list: explain,occlusion,reconstruct,lucent,latency,transformers,trust,coldstart,profile).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,7 +24,7 @@ async function main() {
     printTable('Methods vs forward and vs Captum (224², CPU)', rows);
     printTable('Compile time (graph rewrite + onnxruntime session), batch 1', compile);
   }
-  for (const [name, file, fn] of [['occlusion', './occlusion', 'benchOcclusion'], ['reconstruct', './reconstruct', 'benchReconstruct'], ['lucent', './lucent', 'benchLucent'], ['latency', './latency', 'benchLatency'], ['transformers', './transformers', 'benchTransformers'], ['trust', './trust', 'benchTrust'], ['coldstart', './cold-start', 'benchColdStart']] as const) {
+  for (const [name, file, fn] of [['occlusion', './occlusion', 'benchOcclusion'], ['reconstruct', './reconstruct', 'benchReconstruct'], ['lucent', './lucent', 'benchLucent'], ['latency', './latency', 'benchLatency'], ['transformers', './transformers', 'benchTransformers'], ['trust', './trust', 'benchTrust'], ['coldstart', './cold-start', 'benchColdStart'], ['profile', './profile', 'benchProfile']] as const) {
     if (!want(name) || !fs.existsSync(path.join(__dirname, `${file}.ts`))) continue;
     const mod = await import(file);
     results[name] = await mod[fn]();

@@ -64,6 +64,8 @@ export function sessionOptions(s: SessionSettings): ort.InferenceSession.Session
     // 117 ms) and stop spinning when it ends: the engine alternates between sessions (forward, compiled methods) and
     // shares the cores with the editor, and pools left spinning slowed the next session by up to 1.8× here.
     extra: { session: { intra_op: { allow_spinning: '1' }, inter_op: { allow_spinning: '1' }, force_spinning_stop: '1' } },
+    // onnxruntime's profiler for `npm run bench` (bench/profile.ts): each session writes <prefix>_<time>.json on release.
+    ...(process.env.FEATUREVIS_ORT_PROFILE ? { enableProfiling: true, profileFilePrefix: process.env.FEATUREVIS_ORT_PROFILE } : {}),
   };
 }
 
