@@ -32,6 +32,20 @@ export interface EngineClientOptions {
   maxOldSpaceMb?: number;
 }
 
+/**
+ * What the engine is doing, for the status bar (statusBar.ts). `pid` on `exit` tells a late exit of a replaced
+ * process from the current one's; `detail` is the request's `method` parameter (explain, evaluate), if any.
+ */
+export type EngineEvent =
+  | { type: 'starting'; pid: number }
+  | { type: 'ready'; pid: number }
+  | { type: 'request'; id: number; method: string; detail?: string }
+  | { type: 'progress'; id: number; fraction?: number; message?: string }
+  | { type: 'done'; id: number }
+  | { type: 'exit'; pid?: number; crashed: boolean; message: string }
+  | { type: 'restart'; reason: string }
+  | { type: 'refused'; message: string };
+
 export const REQUEST_TIMEOUT_MS = 120_000;
 export const HEARTBEAT_MS = 10_000;
 /** 6 × 10 s: a long synchronous step (parsing a large model) keeps the event loop busy for seconds, not a minute. */
@@ -52,6 +66,9 @@ export class EngineClient {
   private readonly started = new Emitter<number>();
   /** Fires with the pid each time an engine process is forked (first start and restarts). */
   readonly onDidStart: Event<number> = this.started.event;
+  private readonly stateEvents = new Emitter<EngineEvent>();
+  readonly onState: Event<EngineEvent> = this.stateEvents.event;
+  private requestIds = 0;
 
   constructor(private readonly options: EngineClientOptions) {}
 
@@ -61,6 +78,9 @@ export class EngineClient {
   async request<P, R, Pr>(type: RequestType<P, R, Pr>, params: P, options: RequestOptions<Pr> = {}): Promise<R> {
     const conn = this.ensure();
     const child = this.child;
+    const id = ++this.requestIds;
+    const detail = (params as { method?: unknown } | undefined)?.method;
+    this.stateEvents.fire({ type: 'request', id, method: type.method, detail: typeof detail === 'string' ? detail : undefined });
     const limit = this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
@@ -69,9 +89,18 @@ export class EngineClient {
     };
     arm();
     try {
-      return await conn.sendRequest(type, params, { ...options, onProgress: (v) => { arm(); options.onProgress?.(v); } });
+      return await conn.sendRequest(type, params, {
+        ...options,
+        onProgress: (v) => {
+          arm();
+          const p = v as { fraction?: unknown; message?: unknown } | undefined;
+          this.stateEvents.fire({ type: 'progress', id, fraction: typeof p?.fraction === 'number' ? p.fraction : undefined, message: typeof p?.message === 'string' ? p.message : undefined });
+          options.onProgress?.(v);
+        },
+      });
     } finally {
       clearTimeout(timer);
+      this.stateEvents.fire({ type: 'done', id });
     }
   }
 
@@ -86,6 +115,7 @@ export class EngineClient {
    */
   restart(reason = 'restart requested'): void {
     this.resetRestarts();
+    this.stateEvents.fire({ type: 'restart', reason });
     const child = this.child;
     if (!child) return;
     this.expectedExit.add(child);
@@ -111,6 +141,7 @@ export class EngineClient {
     this.connection = undefined;
     clearInterval(this.heartbeat);
     child.kill('SIGKILL');
+    this.stateEvents.fire({ type: 'exit', pid: child.pid, crashed: true, message });
     this.options.onCrash?.(message);
     // Restart now, so that the next request finds a warm process; over the restart limit, the next request says so.
     try { this.ensure(); } catch (e) { log(`[host] ${(e as Error).message}`); }
@@ -129,6 +160,7 @@ export class EngineClient {
     this.connection = undefined;
     clearInterval(this.heartbeat);
     this.started.dispose();
+    this.stateEvents.dispose();
   }
 
   private ensure(): RpcConnection {
@@ -139,7 +171,9 @@ export class EngineClient {
     const max = this.options.maxRestarts ?? 3;
     while (this.crashes.length && now - this.crashes[0] > window) this.crashes.shift();
     if (this.crashes.length > max) {
-      throw new RpcError({ code: 'EngineCrashed', message: `the FeatureVis engine crashed ${this.crashes.length} times in the last ${Math.round(window / 60000)} minutes; not restarting it. See the FeatureVis output for its log; run "FeatureVis: Restart Engine" to try again.` });
+      const message = `the FeatureVis engine crashed ${this.crashes.length} times in the last ${Math.round(window / 60000)} minutes; not restarting it. See the FeatureVis output for its log; run "FeatureVis: Restart Engine" to try again.`;
+      this.stateEvents.fire({ type: 'refused', message });
+      throw new RpcError({ code: 'EngineCrashed', message });
     }
     return this.start();
   }
@@ -185,7 +219,13 @@ export class EngineClient {
     const conn = new RpcConnection({
       send: (m: Message) => { if (child.connected) child.send(m); else throw new Error('the engine process is not connected'); },
       onMessage: (l) => {
-        const h = (m: unknown) => { if (child === this.child) this.lastHeard = Date.now(); l(m as Message); };
+        const h = (m: unknown) => {
+          if (child === this.child) {
+            if (!this.lastHeard && child.pid !== undefined) this.stateEvents.fire({ type: 'ready', pid: child.pid });
+            this.lastHeard = Date.now();
+          }
+          l(m as Message);
+        };
         child.on('message', h);
         return () => child.off('message', h);
       },
@@ -194,13 +234,14 @@ export class EngineClient {
     this.lastHeard = 0;
     this.beat(child, conn);
     log(`[host] engine process started (pid ${child.pid})`);
-    if (child.pid !== undefined) this.started.fire(child.pid);
+    if (child.pid !== undefined) { this.stateEvents.fire({ type: 'starting', pid: child.pid }); this.started.fire(child.pid); }
     const onGone = (code: number | null, signal: NodeJS.Signals | null, err?: Error) => {
       if (this.child === child) { this.child = undefined; this.connection = undefined; clearInterval(this.heartbeat); }
       const expected = this.expectedExit.has(child) || this.disposed;
       if (!expected && (code !== 0 || signal)) this.crashes.push(Date.now());
       const why = err ? `could not start: ${err.message}` : signal ? `was killed (${signal})` : `exited with code ${code}`;
       log(`[host] engine process ${child.pid ?? '?'} ${why}`);
+      this.stateEvents.fire({ type: 'exit', pid: child.pid, crashed: !expected && (code !== 0 || !!signal), message: `The FeatureVis engine process ${why}.` });
       const pending = conn.pendingCount;
       conn.close({ code: 'EngineCrashed', message: `The FeatureVis engine process ${why}${pending ? ' while working on your request' : ''}. It restarts on the next request.` });
       if (!expected && (code !== 0 || signal)) this.options.onCrash?.(`The FeatureVis engine process ${why}. It will restart on the next request.`);

@@ -12,6 +12,7 @@ import { Log, guarded, showError } from './log';
 import { ModelInspector, type InspectorNode } from './inspector';
 import { OnnxEditorProvider } from './onnxEditor';
 import { showFilters } from './filtersPanel';
+import { EngineStatusBar } from './statusBar';
 import { IMAGE_EXTENSIONS, VisualizePanel, type PanelContext } from './visualizePanel';
 
 /** Test hook: e2e tests read events (activation time, engine pids) from this file. */
@@ -42,6 +43,11 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
     },
   });
   context.subscriptions.push(engine, engine.onDidStart((pid) => marker({ event: 'engine', pid })));
+  const status = new EngineStatusBar(
+    vscode.window.createStatusBarItem('featurevis.engine', vscode.StatusBarAlignment.Left, 0),
+    (id) => new vscode.ThemeColor(id), (key, value) => void vscode.commands.executeCommand('setContext', key, value),
+  );
+  context.subscriptions.push(status, engine.onState((e) => status.update(e)));
 
   const inspector = new ModelInspector(engine, log);
   context.subscriptions.push(inspector, vscode.window.createTreeView('featurevis.inspector', { treeDataProvider: inspector, showCollapseAll: true }));
@@ -90,6 +96,11 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
     await vscode.commands.executeCommand('featurevis.inspector.focus');
   });
   register('featurevis.showLog', 'Show Log', () => log.channel.show(true));
+  // The walkthrough's first step: the bundled photo with the embedded model, whatever model the user has set.
+  register('featurevis.openSample', 'Open Sample', () => VisualizePanel.show(panelContext,
+    vscode.Uri.joinPath(context.extensionUri, 'assets', 'samples', 'chelsea.png'), path.join(context.extensionPath, 'assets', 'models', 'efficientnet-lite0.onnx')));
+  register('featurevis.openWalkthrough', 'Get Started', () =>
+    vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#getStarted`, false));
   register('featurevis.restartEngine', 'Restart Engine', () => {
     engine.restart('FeatureVis: Restart Engine');
     void vscode.window.showInformationMessage('FeatureVis: the engine restarts on the next request.');
