@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import { EngineClient } from './engineClient';
+import { Requests } from '../protocol/messages';
+import type { ExplainResult } from '../protocol/types';
 import { APPROVED_KEY, exportDecision } from './exportConsent';
 import { Log, guarded, showError } from './log';
 import { ModelInspector, type InspectorNode } from './inspector';
@@ -24,10 +26,24 @@ function marker(event: Record<string, unknown>): void {
 const EXPORT_TIMEOUT_MS = 10 * 60 * 1000;
 let running: ReturnType<typeof spawn> | undefined;
 
-export function activate(context: vscode.ExtensionContext): { engine: EngineClient; activationMs: number } {
+/** What `activate` returns: used by the extension-host tests (test/extension-host/) and open to other extensions. */
+export interface FeatureVisApi {
+  engine: EngineClient;
+  activationMs: number;
+  inspector: ModelInspector;
+  /** The last lines written to the FeatureVis output channel (an output channel cannot be read back). */
+  recentLog(): string[];
+  /** Visualize without a panel: `method`'s map of `image` (a file) for the top class of `model` (default: embedded). */
+  explain(image: string, method: string, model?: string): Promise<ExplainResult>;
+}
+
+export function activate(context: vscode.ExtensionContext): FeatureVisApi {
   const t0 = performance.now();
   const log = new Log();
   context.subscriptions.push(log);
+  const recent: string[] = [];
+  const line = log.line.bind(log);
+  log.line = (s) => { recent.push(s); if (recent.length > 1000) recent.shift(); line(s); };
   const cfg = () => vscode.workspace.getConfiguration('featurevis');
   const engine = new EngineClient({
     modulePath: path.join(context.extensionPath, 'dist', 'engine-process.js'),
@@ -130,7 +146,11 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
   const total = performance.now() - moduleLoadedAt;
   log.line(`[host] activated in ${activationMs.toFixed(1)} ms (module load + activate ${total.toFixed(1)} ms); the engine starts on first use`);
   marker({ event: 'activated', ms: activationMs, totalMs: total });
-  return { engine, activationMs };
+  const explain = async (image: string, method: string, model?: string) => {
+    const { input } = await engine.request(Requests.loadImage, { model, path: image });
+    return engine.request(Requests.explain, { model, input, method });
+  };
+  return { engine, activationMs, inspector, recentLog: () => [...recent], explain };
 }
 
 const origins = (i: { globalValue?: string; workspaceValue?: string; workspaceFolderValue?: string } | undefined) =>
