@@ -38,6 +38,10 @@ export function serveEngine(transport: Transport, settings: SessionSettings = {}
   connection.onRequest(Requests.methods, () => engine.methods());
   connection.onRequest(Requests.summary, (p) => engine.summary(open(p)));
   connection.onRequest(Requests.layers, (p) => engine.layers(open(p)));
+  connection.onRequest(Requests.sourceMap, (p) => {
+    if (!Array.isArray(p?.files) || !p.files.every((f) => typeof f === 'string')) throw invalidInput('model/sources needs files: a list of paths');
+    return engine.sourceMap(open(p), p.files);
+  });
   connection.onRequest(Requests.filters, (p) => {
     const model = open(p);
     const g = model.model.graph;

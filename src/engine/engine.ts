@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { DenseMap, ExplainResult, LayerInfo, MethodInfo, MetricInfo, MetricResult, ModelSummary, ParamValues, Prediction, Progress, Region, TargetSpec, TensorData } from '../protocol/types';
+import type { DenseMap, ExplainResult, LayerInfo, LayerSource, MethodInfo, MetricInfo, MetricResult, ModelSummary, ParamValues, Prediction, Progress, Region, TargetSpec, TensorData } from '../protocol/types';
 import { LoadedModel, type SessionSettings } from './model';
 import { budgetBytes, SessionBudget } from './session-budget';
 import { methods } from './methods';
@@ -31,6 +31,7 @@ import { DataType } from './ir/tensor';
 import { perItemDot } from './batch-math';
 import { nodesBetween } from './backward/backward';
 import { defaultRegistry } from './backward/registry';
+import { sourceMap, type SourceMapOptions } from './source/source-map';
 
 /** The embedded ImageNet model, found relative to this file in the source tree and in bundles. */
 export function defaultModelPath(): string {
@@ -330,6 +331,11 @@ export class Engine {
       out.push({ tensor: o, node: n.name, op: n.op, shape: probe.shapes.get(o) ?? [], params });
     }
     return out;
+  }
+
+  /** Each layer's definition in the given Python files (the layer ↔ source map; see source/source-map.ts). */
+  async sourceMap(model: LoadedModel, files: readonly string[], options: SourceMapOptions = {}): Promise<LayerSource[]> {
+    return sourceMap(model.model, await this.layers(model), files, options);
   }
 
   async dispose(): Promise<void> {

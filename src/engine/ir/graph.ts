@@ -19,6 +19,11 @@ export interface Node {
   inputs: string[];
   outputs: string[];
   attrs: Map<string, AttrValue>;
+  /**
+   * What the exporter recorded about the node (its doc_string and metadata_props: PyTorch's module scopes and stack
+   * traces), kept from the file for the layer ↔ source map; absent when the file has none. Never encoded back.
+   */
+  meta?: { docString?: string; props?: Record<string, string> };
 }
 
 export interface ValueInfo {

@@ -68,7 +68,7 @@ function decodeGraph(g: P, tensor: (t: P) => ConstTensor): Graph {
 function decodeNode(n: P, index: number, tensor: (t: P) => ConstTensor): Node {
   const attrs = new Map<string, AttrValue>();
   for (const a of n.attribute ?? []) attrs.set(a.name, decodeAttr(a, tensor));
-  return {
+  const node: Node = {
     name: n.name || `${n.op_type}_${index}`,
     op: n.op_type ?? '',
     domain: n.domain === 'ai.onnx' ? '' : n.domain ?? '',
@@ -76,6 +76,13 @@ function decodeNode(n: P, index: number, tensor: (t: P) => ConstTensor): Node {
     outputs: [...(n.output ?? [])],
     attrs,
   };
+  const props = (n.metadata_props ?? []) as { key?: string; value?: string }[];
+  if (n.doc_string || props.length) {
+    node.meta = {};
+    if (n.doc_string) node.meta.docString = n.doc_string;
+    if (props.length) node.meta.props = Object.fromEntries(props.map((p) => [p.key ?? '', p.value ?? '']));
+  }
+  return node;
 }
 
 const AT = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7, STRINGS: 8 };
