@@ -1,7 +1,7 @@
 // Bundles the extension: host (dist/extension.js, vscode external), engine process (dist/engine-process.js,
 // onnxruntime-node external) and webview (dist/webview/main.js + main.css from webview-ui/index.ts). `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { discoverPlugin } from './esbuild-discover.mjs';
 
 const watch = process.argv.includes('--watch');
@@ -14,6 +14,9 @@ const builds = [
   { ...common, entryPoints: { main: 'webview-ui/index.ts' }, outdir: 'dist/webview', platform: 'browser', target: 'chrome114', format: 'iife' },
 ];
 rmSync('dist/webview', { recursive: true, force: true });
+// The Python parser's WebAssembly (the layer ↔ source map): read next to dist/engine-process.js at run time.
+mkdirSync('dist/tree-sitter', { recursive: true });
+for (const f of ['tree-sitter.wasm', 'tree-sitter-python.wasm']) copyFileSync(`node_modules/@vscode/tree-sitter-wasm/wasm/${f}`, `dist/tree-sitter/${f}`);
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
