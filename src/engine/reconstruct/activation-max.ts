@@ -16,7 +16,8 @@ import { makeParam } from './param';
 import { regularize, type RegSettings } from './regularizers';
 import { Rng } from './rng';
 import { perItemDot, resolveFor, Runner } from './session';
-import { applyAffine, applyAffineAdjoint, defaultTransforms, randomAffine, type Affine } from './transforms';
+import { applyAffine, applyAffineAdjoint, defaultTransforms, IDENTITY, randomAffine, type Affine } from './transforms';
+import { AidedRunner } from './aided-runner';
 
 /** The regulariser parameters, with the defaults activation maximisation uses (inversion overrides them). */
 export function regParams(d: { lpWeight: number; lpAlpha: number; tvWeight: number; tvBeta: number }) {
@@ -93,7 +94,12 @@ async function batchedTarget(ctx: MethodRunContext, dims: number[], specs: Targe
   return { tensor: first.tensor, weights, description: names.join('; ') };
 }
 
-export async function activationMax(ctx: MethodRunContext, p: AmParams): Promise<ExplainResult> {
+/**
+ * `inGraph` (default: where it applies): the aids and priors run inside the compiled graph (aided-graph.ts), one
+ * onnxruntime run per step. The TS path stays for plain pixels without transforms (nothing to move) and for
+ * models read channels-last; `inGraph: false` forces it (the equality tests).
+ */
+export async function activationMax(ctx: MethodRunContext, p: AmParams, opts: { inGraph?: boolean } = {}): Promise<ExplainResult> {
   const t0 = performance.now();
   const units = parseUnits(p.units);
   const [, c, ...spatial] = ctx.input.dims;
@@ -102,42 +108,56 @@ export async function activationMax(ctx: MethodRunContext, p: AmParams): Promise
   const dims = [n, c, ...spatial];
   const specs = units.length ? units.map((u) => withUnit(ctx.target, u)) : [ctx.target];
   const target = await batchedTarget(ctx, dims, specs);
-  const runner = await Runner.open(ctx.model, 'gradient', target.tensor, dims);
+  const pre = ctx.model.preprocessing();
+  const { fourier, decorrelate } = p;
+  const reg = regSettings(p);
+  const inGraph = opts.inGraph !== false && (fourier || decorrelate || p.transforms) && pre.layout === 'NCHW';
+  const spec = { dims, fourier, decorrelate, transforms: p.transforms, mean: pre.mean, std: pre.std, reg };
+  const graph = inGraph ? await AidedRunner.open(ctx.model, spec, target.tensor) : undefined;
+  const runner = graph ? undefined : await Runner.open(ctx.model, 'gradient', target.tensor, dims);
   const compileMs = performance.now() - t0;
 
-  const pre = ctx.model.preprocessing();
   const rng = new Rng(p.seed);
-  const { fourier, decorrelate } = p;
   const init = p.init === 'input' ? (ctx.input.dims[0] === n ? ctx.input.data : undefined) : undefined;
   if (p.init === 'input' && (fourier || decorrelate)) throw paramError('init', "'input' works with the pixel parameterisation only (turn fourier and decorrelate off)");
   if (p.init === 'input' && !init) throw paramError('init', `'input' needs an input batch of ${n} items`);
   const param = makeParam({ dims, pre, fourier, decorrelate, rng, initStd: 0.01, bounds: pixelBounds(pre), init });
-  const reg = regSettings(p);
   const tf = p.transforms ? defaultTransforms(Math.max(spatial[0], spatial[1])) : undefined;
   const targetTrace: number[] = [];
   let initial: number[] | undefined;
   const runStart = performance.now();
   const lossGrad = new Float32Array(dims.reduce((a, b) => a * b, 1));
+  const trace = (tv: Float32Array, r: number) => {
+    const values = perItemDot(tv, target.weights, n);
+    initial ??= values;
+    const tsum = values.reduce((a, b) => a + b, 0);
+    targetTrace.push(tsum / n);
+    return tsum - r;
+  };
+  const maps = (): Affine[] | undefined => (tf ? Array.from({ length: n }, () => randomAffine(tf, rng)) : undefined);
   const objective = await optimiseImage({
     param, dims, steps: p.steps, every: p.every, optimizer: p.optimizer, lr: () => p.lr, token: ctx.token, progress: (q) => ctx.progress(q),
-  }, {
+  }, graph ? {
+    // ∂L/∂p straight from the graph: the parameterisation, resampling and priors are in it.
+    evaluateParams: async (params) => {
+      const { grad, target: tv, reg: r } = await graph.run(params, target.weights, maps());
+      return { value: trace(tv, r), grad };
+    },
+    describe: (step) => `step ${step + 1}/${p.steps}: target ${targetTrace[step].toPrecision(4)}`,
+  } : {
     evaluate: async (x) => {
-      const maps: Affine[] | undefined = tf ? Array.from({ length: n }, () => randomAffine(tf, rng)) : undefined;
-      const xt = maps ? applyAffine(x, dims, maps) : x;
-      const { grad, target: tv } = await runner.run(xt, target.weights);
-      const values = perItemDot(tv, target.weights, n);
-      initial ??= values;
-      const gx = maps ? applyAffineAdjoint(grad, dims, maps) : grad;
+      const m = maps();
+      const xt = m ? applyAffine(x, dims, m) : x;
+      const { grad, target: tv } = await runner!.run(xt, target.weights);
+      const gx = m ? applyAffineAdjoint(grad, dims, m) : grad;
       for (let i = 0; i < gx.length; i++) lossGrad[i] = -gx[i];
-      const r = regularize(x, dims, reg, lossGrad);
-      const tsum = values.reduce((a, b) => a + b, 0);
-      targetTrace.push(tsum / n);
-      return { value: tsum - r, grad: lossGrad };
+      return { value: trace(tv, regularize(x, dims, reg, lossGrad)), grad: lossGrad };
     },
     describe: (step) => `step ${step + 1}/${p.steps}: target ${targetTrace[step].toPrecision(4)}`,
   });
   const final = Float32Array.from(param.image());
-  const { target: tv } = await runner.run(final, target.weights);
+  // The graph path evaluates the final parameters in the graph (identity taps: the image itself).
+  const { target: tv } = graph ? await graph.run(param.params, target.weights, tf && Array.from({ length: n }, () => IDENTITY)) : await runner!.run(final, target.weights);
   const targetValue = perItemDot(tv, target.weights, n);
   const relevance: TensorData = { data: final, dims };
   return {

@@ -41,7 +41,9 @@ export async function runSteps(loop: StepLoop): Promise<number[]> {
 /** What an image method supplies: its objective and the gradient the optimiser descends, at image x. */
 export interface ImageObjective {
   /** `grad` is ∂loss/∂x for the x given (the loss minimised; activation maximisation passes −∂T/∂x). */
-  evaluate(x: Float32Array, step: number): Promise<{ value: number; grad: Float32Array }>;
+  evaluate?(x: Float32Array, step: number): Promise<{ value: number; grad: Float32Array }>;
+  /** Instead of evaluate: `grad` is ∂loss/∂p at the parameters (a compiled graph that contains the parameterisation). */
+  evaluateParams?(params: Float32Array, step: number): Promise<{ value: number; grad: Float32Array }>;
   /** The progress line after this step. */
   describe(step: number): string;
 }
@@ -64,8 +66,14 @@ export function optimiseImage(o: ImageLoop, objective: ImageObjective): Promise<
   return runSteps({
     steps: o.steps, every: o.every, token: o.token,
     step: async (i) => {
-      const { value, grad } = await objective.evaluate(o.param.image(), i);
-      opt.step(o.param.params, o.param.backward(grad), o.lr(i));
+      let r: { value: number; grad: Float32Array };
+      if (objective.evaluateParams) r = await objective.evaluateParams(o.param.params, i);
+      else if (objective.evaluate) {
+        const atX = await objective.evaluate(o.param.image(), i);
+        r = { value: atX.value, grad: o.param.backward(atX.grad) };
+      } else throw new Error('internal: an image objective needs evaluate or evaluateParams');
+      const { value, grad } = r;
+      opt.step(o.param.params, grad, o.lr(i));
       o.param.project();
       return value;
     },

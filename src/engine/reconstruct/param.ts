@@ -34,6 +34,25 @@ export const COLOR_SQRT: number[][] = (() => {
   return m.map((row) => row.map((v) => v / maxNorm));
 })();
 
+/** The 1/f amplitude scale s over an H×W spectrum, normalised so mean(s²) = 1. */
+export function spectrumScale(h: number, w: number): Float64Array {
+  const plane = h * w;
+  const s = new Float64Array(plane);
+  let sum = 0;
+  for (let y = 0; y < h; y++) {
+    const fy = Math.min(y, h - y) / h;
+    for (let x = 0; x < w; x++) {
+      const fx = Math.min(x, w - x) / w;
+      const v = 1 / Math.max(Math.hypot(fy, fx), 1 / Math.max(h, w));
+      s[y * w + x] = v;
+      sum += v * v;
+    }
+  }
+  const k = Math.sqrt(plane / sum);
+  for (let i = 0; i < plane; i++) s[i] *= k;
+  return s;
+}
+
 export interface ImageParam {
   readonly params: Float32Array;
   /** Current x (model-input units). */
@@ -111,22 +130,7 @@ class AidedParam implements ImageParam {
     this.params = new Float32Array(o.fourier ? 2 * spatial : spatial);
     for (let i = 0; i < this.params.length; i++) this.params[i] = o.initStd * o.rng.normal();
     this.x = new Float32Array(spatial);
-    if (o.fourier) {
-      const s = new Float64Array(plane);
-      let sum = 0;
-      for (let y = 0; y < h; y++) {
-        const fy = Math.min(y, h - y) / h;
-        for (let x = 0; x < w; x++) {
-          const fx = Math.min(x, w - x) / w;
-          const v = 1 / Math.max(Math.hypot(fy, fx), 1 / Math.max(h, w));
-          s[y * w + x] = v;
-          sum += v * v;
-        }
-      }
-      const k = Math.sqrt(plane / sum);
-      for (let i = 0; i < plane; i++) s[i] *= k;
-      this.scale = s;
-    }
+    if (o.fourier) this.scale = spectrumScale(h, w);
   }
 
   /** y: spatial pre-activation (before colour mixing and sigmoid). */

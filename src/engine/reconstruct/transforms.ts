@@ -58,6 +58,33 @@ function forEachSample(h: number, w: number, m: Affine, fn: (p: number, q: numbe
   }
 }
 
+/**
+ * The same bilinear samples as fixed taps, for the resampling inside a compiled graph: per item and output pixel p,
+ * four source pixels (flat index into the H·W plane, `index` [N, 1, 4·H·W]) and their weights (`weight`
+ * [N, 1, H·W, 4]); a tap applyAffine skips (fx or fy = 0) has weight 0, so out[p] = Σ weight·x[index] is applyAffine's.
+ */
+export function sampleTaps(dims: number[], maps: Affine[]): { index: Int32Array; weight: Float32Array } {
+  const [n, , h, w] = dims;
+  const plane = h * w;
+  const index = new Int32Array(n * 4 * plane);
+  const weight = new Float32Array(n * 4 * plane);
+  for (let b = 0; b < n; b++) {
+    let k = b * 4 * plane;
+    let last = -1;
+    forEachSample(h, w, maps[b], (p, q, wt) => {
+      if (p !== last) {
+        // A new output pixel: its four slots start at 4p (unused ones stay index p's first tap, weight 0).
+        k = (b * plane + p) * 4;
+        index.fill(q, k, k + 4);
+        last = p;
+      }
+      index[k] = q;
+      weight[k++] = wt;
+    });
+  }
+  return { index, weight };
+}
+
 /** Applies one affine per batch item (all channels) to an NCHW tensor. */
 export function applyAffine(x: Float32Array, dims: number[], maps: Affine[]): Float32Array {
   const [n, c, h, w] = dims;
