@@ -4,6 +4,7 @@ import { checkModel } from '../engine/check/check';
 import { normals } from '../engine/check/finite-diff';
 import type { CheckReport, TensorData } from '../protocol/types';
 import { num, str, type Args } from './args';
+import { TaskProgress, progressSink } from './progress';
 import { loadInput } from './io';
 
 /** Exit code when the check ran but found a disagreement (2 stays "bad input"). */
@@ -17,11 +18,10 @@ export async function checkCommand(engine: Engine, args: Args): Promise<number> 
   const input: TensorData = spec ? loadInput(spec, model) : { data: normals(dims.reduce((a, b) => a * b, 1), 12345), dims };
   const methodList = str(args, 'methods')?.split(',').map((m) => m.trim()).filter(Boolean);
   const json = args.flags.has('json');
+  const progress = new TaskProgress(progressSink(json || args.flags.has('quiet')), 'check: ');
   const report = await checkModel(engine, model, input, {
-    directions: num(args, 'directions'), methods: methodList,
-    onProgress: (m) => { if (!json && process.stderr.isTTY) process.stderr.write(`\r${m.padEnd(60)}`); },
-  });
-  if (!json && process.stderr.isTTY) process.stderr.write('\r'.padEnd(62) + '\r');
+    directions: num(args, 'directions'), methods: methodList, onProgress: (message) => progress.report({ message }),
+  }).finally(() => progress.end());
   console.log(json ? JSON.stringify(report, null, 2) : formatReport(report));
   return report.ok ? 0 : CHECK_FAILED_EXIT;
 }

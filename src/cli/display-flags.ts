@@ -9,10 +9,6 @@ import { num, str, type Args } from './args';
 
 export const DISPLAY_FLAGS: readonly string[] = ['display', 'sign', 'clip-mass', 'clip-percentile', 'outline-top', 'reduce', 'opacity', 'colormap', 'offset'];
 
-export const DISPLAY_HELP = `[--display ${DISPLAY_MODES.join('|')}] [--sign ${DISPLAY_SIGNS.join('|')}]
-                     [--clip-mass P | --clip-percentile P] [--outline-top P] [--opacity A]
-                     [--reduce ${REDUCTIONS.join('|')}] [--colormap ${COLOR_MAPS.join('|')}] [--offset ${DISPLAY_OFFSETS.join('|')}]`;
-
 function choice<T extends string>(args: Args, name: string, choices: readonly T[]): T | undefined {
   const v = str(args, name);
   if (v === undefined) return undefined;

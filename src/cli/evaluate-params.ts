@@ -10,11 +10,11 @@ import { invalidParams } from '../engine/errors';
 import { parseParams } from '../engine/methods/params';
 import { metrics } from '../engine/metrics';
 import type { ParamSpec, ParamValues } from '../protocol/types';
-import type { Args } from './args';
+import { didYouMean, unknownFlag, type Args } from './args';
 import { flagSchema, paramsFromFlags } from './method-flags';
 
 /** The flags of the evaluate command itself (run and merge). */
-export const EVALUATE_FLAGS = new Set(['model', 'images', 'methods', 'metrics', 'out', 'target', 'seed', 'resume', 'shard', 'shards', 'limit', 'threads', 'merge', 'plot', 'merged']);
+export const EVALUATE_FLAGS = new Set(['model', 'images', 'methods', 'metrics', 'out', 'target', 'seed', 'resume', 'shard', 'shards', 'limit', 'threads', 'quiet', 'merge', 'plot', 'merged']);
 
 export interface EvaluateParams {
   method: Map<string, ParamValues>;
@@ -48,7 +48,7 @@ export function evaluateParams(engine: Engine, methodIds: string[], metricIds: s
       const [id, name] = [k.slice(0, dot), k.slice(dot + 1)];
       const owner = [...methods, ...metricList].find((o) => o.id === id);
       if (!owner) throw invalidParams(`--${k}: '${id}' is none of the methods or metrics of this run`);
-      if (!owner.params.some((p) => p.name === name)) throw invalidParams(`--${k}: ${id} has no parameter '${name}' (it takes: ${owner.params.map((p) => p.name).join(', ') || 'none'})`);
+      if (!owner.params.some((p) => p.name === name)) throw invalidParams(`--${k}: ${id} has no parameter '${name}' (it takes: ${owner.params.map((p) => p.name).join(', ') || 'none'})${didYouMean(name, owner.params.map((p) => p.name), `${id}.`)}`);
       continue;
     }
     const byMethod = owners(k, methods);
@@ -56,7 +56,7 @@ export function evaluateParams(engine: Engine, methodIds: string[], metricIds: s
     if (byMethod.length && byMetric.length) {
       throw invalidParams(`--${k} is a parameter of ${byMethod.join(', ')} and of ${byMetric.join(', ')}: write --${byMethod[0]}.${k} or --${byMetric[0]}.${k}`);
     }
-    if (!byMethod.length && !byMetric.length) throw invalidParams(`--${k} is not an option of evaluate nor a parameter of ${[...methodIds, ...metricIds].join(', ')}`);
+    if (!byMethod.length && !byMetric.length) throw unknownFlag(k, `evaluate nor a parameter of ${[...methodIds, ...metricIds].join(', ')}`, [...EVALUATE_FLAGS, ...[...methods, ...metricList].flatMap((o) => o.params.map((p) => p.name))]);
   }
   const method = new Map(methods.map(({ id, params }) => {
     const p = paramsFromFlags(params, scoped(id));

@@ -15,7 +15,7 @@ import { num, required, str, type Args } from './args';
 import { targetFrom } from './method-flags';
 import { keyOf, lineSeed, readResults, toLine, type EvalLine, type ModelId } from './evaluate-lines';
 import { evaluateParams } from './evaluate-params';
-import { ProgressBar, type ProgressSink } from './evaluate-progress';
+import { ProgressBar, progressSink, type ProgressSink } from './progress';
 import { resolveShard, shardItems } from './evaluate-shard';
 
 const IMAGE = /\.(png|jpe?g)$/i;
@@ -131,7 +131,8 @@ export async function runEvaluate(engine: Engine, args: Args, o: RunOptions = {}
 
   const fd = fs.openSync(out, 'a', 0o644);
   const stop = new Interrupt((s) => stderr.write(s), stderr.isTTY);
-  const bar = new ProgressBar(pending.length, stderr);
+  // --quiet silences the bar only: warnings and the Ctrl-C notice still reach stderr.
+  const bar = new ProgressBar(pending.length, args.flags.has('quiet') ? progressSink(true) : stderr);
   let count = 0;
   try {
     let image = '';

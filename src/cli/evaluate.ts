@@ -6,14 +6,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Engine } from '../engine/engine';
 import { invalidParams } from '../engine/errors';
-import { required, str, type Args } from './args';
+import { required, str, unknownFlag, type Args } from './args';
 import { writeAtomic } from './io';
 import { toPng, toSvg } from './figure-draw';
 import { mergeFiles, summaryCsv, summaryMarkdown, summaryRows } from './evaluate-merge';
 import { summaryPlot } from './evaluate-plot';
 import { runEvaluate } from './evaluate-run';
 
-const MERGE_FLAGS = new Set(['merge', 'out', 'plot', 'merged', 'threads']);
+const MERGE_FLAGS = new Set(['merge', 'out', 'plot', 'merged', 'threads', 'quiet']);
 
 function checkOut(file: string, ext: RegExp, what: string, flag: string): void {
   if (!ext.test(file)) throw invalidParams(`--${flag} must end in ${what}, got '${file}'`);
@@ -21,7 +21,7 @@ function checkOut(file: string, ext: RegExp, what: string, flag: string): void {
 }
 
 async function merge(engine: Engine, args: Args): Promise<void> {
-  for (const k of args.flags.keys()) if (!MERGE_FLAGS.has(k)) throw invalidParams(`--${k} is not an option of evaluate --merge (it takes: ${[...MERGE_FLAGS].map((f) => '--' + f).join(', ')})`);
+  for (const k of args.flags.keys()) if (!MERGE_FLAGS.has(k)) throw unknownFlag(k, 'evaluate --merge', MERGE_FLAGS, ` (it takes: ${[...MERGE_FLAGS].map((f) => '--' + f).join(', ')})`);
   const patterns = [required(args, 'merge', "the results files, e.g. 'results-*.jsonl'"), ...args.positionals].flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean);
   const out = required(args, 'out', 'summary.csv');
   checkOut(out, /\.csv$/i, '.csv', 'out');

@@ -16,7 +16,7 @@ import type { LoadedModel } from '../engine/model';
 import { defaultDisplay, offsetPlane, relevancePlane, renderRelevance, scaleFrame, sharedThreshold, toFrame, type DisplayOptions, type InputFrame, type Plane, type Rendered } from '../protocol/render';
 import { figureLayout, fitCell, type FigureLayout } from '../protocol/figure-layout';
 import type { MethodInfo, TensorData } from '../protocol/types';
-import { required, str, num, type Args } from './args';
+import { required, str, num, unknownFlag, type Args } from './args';
 import { DISPLAY_FLAGS, checkDisplayFlags, displayFromFlags } from './display-flags';
 import { flagSchema, paramsFromFlags, targetFrom } from './method-flags';
 import { writeAtomic } from './io';
@@ -71,7 +71,7 @@ export async function buildFigure(engine: Engine, args: Args, log: (line: string
   const schemas = new Map(methods.map((m) => [m.id, flagSchema(engine.method(m.id), (id) => engine.method(id), args)] as const));
   for (const k of args.flags.keys()) {
     if (!FIGURE_FLAGS.has(k) && ![...schemas.values()].some((s) => s.some((p) => p.name === k))) {
-      throw invalidParams(`--${k} is not an option of figure or of ${methodIds.join(', ')}`);
+      throw unknownFlag(k, `figure or of ${methodIds.join(', ')}`, [...FIGURE_FLAGS, ...[...schemas.values()].flat().map((p) => p.name)]);
     }
   }
   checkDisplayFlags(args);

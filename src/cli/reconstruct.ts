@@ -12,10 +12,12 @@ import { encodeNpy } from '../engine/npy';
 import { tensorToRgba, type Preprocessing } from '../engine/preprocess';
 import { encodePng } from '../engine/image/decode';
 import type { ParamValues, TensorData } from '../protocol/types';
-import { str, type Args } from './args';
+import type { CancellationToken } from '../engine/methods/run-context';
+import { str, unknownFlag, type Args } from './args';
+import { TaskProgress, progressSink } from './progress';
 import { checkOutPath, loadInput, writeAtomic } from './io';
 
-const OWN_FLAGS = new Set(['model', 'method', 'target', 'size', 'input', 'out', 'threads', 'json']);
+const OWN_FLAGS = new Set(['model', 'method', 'target', 'size', 'input', 'out', 'threads', 'json', 'quiet']);
 
 export function imagePng(t: TensorData, p: Preprocessing): Buffer {
   const [n, , h, w] = t.dims;
@@ -27,13 +29,13 @@ export function imagePng(t: TensorData, p: Preprocessing): Buffer {
   return encodePng(n * w, h, canvas);
 }
 
-export async function reconstruct(engine: Engine, args: Args): Promise<void> {
+export async function reconstruct(engine: Engine, args: Args, token?: CancellationToken): Promise<void> {
   const methodId = str(args, 'method') ?? 'activation-max';
   const method = engine.method(methodId);
   if (method.family !== 'reconstruction') throw invalidParams(`'${methodId}' is not a reconstruction method; use 'featurevis explain'`);
   for (const k of args.flags.keys()) {
     if (!OWN_FLAGS.has(k) && !method.params.some((p) => p.name === k)) {
-      throw invalidParams(`--${k} is not an option of ${methodId} (its options: ${method.params.map((p) => '--' + p.name).join(', ')})`);
+      throw unknownFlag(k, methodId, [...OWN_FLAGS, ...method.params.map((p) => p.name)], ` (its options: ${method.params.map((p) => '--' + p.name).join(', ')})`);
     }
   }
   const out = str(args, 'out');
@@ -75,14 +77,8 @@ export async function reconstruct(engine: Engine, args: Args): Promise<void> {
   const t = str(args, 'target');
   const target = t ? parseTarget(t, model.labels) : methodId === 'activation-max' ? undefined : { kind: 'class' as const, index: 0 };
   if (methodId === 'activation-max' && !target) throw invalidParams('--target is required: class:K, class:LABEL, unit:TENSOR:C or unit:TENSOR:C:Y:X');
-  let shown = false;
-  const result = await engine.explain({ model, input, method: methodId, params, target }, undefined, (p) => {
-    if (p.message && process.stderr.isTTY) {
-      process.stderr.write(`\r${p.message}${p.etaMs ? `, ${(p.etaMs / 1000).toFixed(0)} s left` : ''}      `);
-      shown = true;
-    }
-  });
-  if (shown) process.stderr.write('\n');
+  const progress = new TaskProgress(progressSink(args.flags.has('quiet')), `${methodId}: `);
+  const result = await engine.explain({ model, input, method: methodId, params, target }, token, progress.report).finally(() => progress.end());
   const img = result.relevance;
   writeAtomic(out, out.toLowerCase().endsWith('.npy') ? encodeNpy(img) : imagePng(img, model.preprocessing()));
   const x = result.extras ?? {};

@@ -9,9 +9,10 @@ import type { Engine } from '../engine/engine';
 import { invalidParams } from '../engine/errors';
 import { trainInverter } from '../engine/reconstruct/inverter-train';
 import { loadTf } from '../engine/reconstruct/tf';
-import { num, required, str, type Args } from './args';
+import { num, required, str, unknownFlag, type Args } from './args';
+import { TaskProgress, progressSink } from './progress';
 
-const FLAGS = new Set(['model', 'layer', 'images', 'out', 'epochs', 'batch', 'lr', 'size', 'resume', 'seed', 'cache-mb', 'threads', 'json']);
+const FLAGS = new Set(['model', 'layer', 'images', 'out', 'epochs', 'batch', 'lr', 'size', 'resume', 'seed', 'cache-mb', 'threads', 'json', 'quiet']);
 const BARS = '▁▂▃▄▅▆▇█';
 
 export function sparkline(v: number[]): string {
@@ -22,7 +23,7 @@ export function sparkline(v: number[]): string {
 }
 
 export async function trainInverterCommand(engine: Engine, args: Args): Promise<void> {
-  for (const k of args.flags.keys()) if (!FLAGS.has(k)) throw invalidParams(`--${k} is not an option of train-inverter (its options: ${[...FLAGS].map((f) => '--' + f).join(', ')})`);
+  for (const k of args.flags.keys()) if (!FLAGS.has(k)) throw unknownFlag(k, 'train-inverter', FLAGS, ` (its options: ${[...FLAGS].map((f) => '--' + f).join(', ')})`);
   const layer = required(args, 'layer', "the tensor whose features the decoder inverts; list them with 'featurevis layers'");
   const images = required(args, 'images', 'a folder of PNG/JPEG training images');
   const out = required(args, 'out', 'the directory the trained decoder is written to');
@@ -35,11 +36,15 @@ export async function trainInverterCommand(engine: Engine, args: Args): Promise<
   }
   const model = engine.open(str(args, 'model'));
   const token = { isCancellationRequested: false };
-  const onSigint = () => {
+  const onSignal = (sig: NodeJS.Signals) => {
     token.isCancellationRequested = true;
-    process.stderr.write('\nstopping after this batch; the last finished epoch stays saved (continue with --resume)\n');
+    // Interrupted: 128 + the signal's number, like the other commands (docs/cli.md).
+    process.exitCode = sig === 'SIGTERM' ? 143 : 130;
+    process.stderr.write(`\n${sig}: stopping after this batch; the last finished epoch stays saved (continue with --resume)\n`);
   };
-  process.once('SIGINT', onSigint);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const bar = new TaskProgress(progressSink(args.flags.has('quiet')));
   const { pkg, backend } = await loadTf();
   console.log(`training a decoder for ${layer} of ${model.name} with ${pkg} (${backend} backend)`);
   try {
@@ -48,8 +53,9 @@ export async function trainInverterCommand(engine: Engine, args: Args): Promise<
       // Unset flags stay undefined: trainInverter fills TRAIN_DEFAULTS.
       epochs: num(args, 'epochs'), batch: num(args, 'batch'), lr: num(args, 'lr'), seed: num(args, 'seed'), cacheMb: num(args, 'cache-mb'),
       progress: (p) => {
-        if (p.epochLoss !== undefined) console.log(p.message);
-        else if (process.stderr.isTTY) process.stderr.write(`\r${p.message}      \r`);
+        if (p.epochLoss === undefined) return bar.report({ fraction: (p.epoch - 1 + p.batch / p.batches) / p.epochs, message: p.message });
+        bar.end();
+        console.log(p.message);
       },
     });
     if (r.resumedFrom > 0) console.log(`resumed from epoch ${r.resumedFrom}`);
@@ -58,6 +64,8 @@ export async function trainInverterCommand(engine: Engine, args: Args): Promise<
     console.log(`saved to ${out}; reconstruct with: featurevis reconstruct${str(args, 'model') ? ` --model ${str(args, 'model')}` : ''} --method invert-generative --inverter ${out} --input IMAGE --out x.png`);
     if (args.flags.has('json')) console.log(JSON.stringify({ out, epoch: r.meta.epoch, loss: r.meta.loss, imagesPerSecond: r.imagesPerSecond, notes: r.notes }));
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    bar.end();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
 }
