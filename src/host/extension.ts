@@ -12,6 +12,10 @@ import type { ExplainResult } from '../protocol/types';
 import { APPROVED_KEY, exportDecision } from './exportConsent';
 import { Log, guarded, showError } from './log';
 import { ModelInspector, type InspectorNode } from './inspector';
+import { activationCommands, activationsModelChanged, ActivationsSource } from './activationsView';
+import { LayerCodeLenses } from './codeLens';
+import { LayerHovers } from './hover';
+import { followEditorInInspector, goToDefinition, SourceLinks } from './sourceLinks';
 import { OnnxEditorProvider } from './onnxEditor';
 import { showFilters } from './filtersPanel';
 import { EngineStatusBar } from './statusBar';
@@ -66,7 +70,20 @@ export function activate(context: vscode.ExtensionContext): FeatureVisApi {
   context.subscriptions.push(status, engine.onState((e) => status.update(e)));
 
   const inspector = new ModelInspector(engine, log);
-  context.subscriptions.push(inspector, vscode.window.createTreeView('featurevis.inspector', { treeDataProvider: inspector, showCollapseAll: true }));
+  const inspectorTree = vscode.window.createTreeView('featurevis.inspector', { treeDataProvider: inspector, showCollapseAll: true });
+  context.subscriptions.push(inspector, inspectorTree);
+  // Issue 15: layers ↔ their Python source (lenses, hovers, Go to Definition, the cursor selects the layer).
+  const links = new SourceLinks(engine, log, () => inspector.currentModel());
+  const activations = new ActivationsSource(engine, context.extensionUri);
+  const lenses = new LayerCodeLenses(links);
+  inspector.sourceOf = (tensor) => links.peek()?.sources.find((s) => s.tensor === tensor);
+  inspector.sourceNames = async (phase) => { if (phase === 'after') { links.invalidate(); activations.clear(); } return links.moduleNames(); };
+  context.subscriptions.push(links, lenses, links.onDidChange(() => inspector.sourcesChanged()),
+    // Another model (an .onnx editor, the setting): map that one.
+    inspector.onDidChangeTreeData(() => { if (!links.follows(inspector.currentModel())) { links.invalidate(); activations.clear(); void links.get(); } }),
+    vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, lenses),
+    vscode.languages.registerHoverProvider({ language: 'python', scheme: 'file' }, new LayerHovers(links, activations)),
+    followEditorInInspector(links, inspector, inspectorTree));
 
   const editor = new OnnxEditorProvider(context.extensionUri, engine, log);
   editor.onActiveModel = (file) => { if (file) inspector.setEditorModel(file); };
@@ -83,7 +100,10 @@ export function activate(context: vscode.ExtensionContext): FeatureVisApi {
       return files.map((u) => ({ path: u.fsPath, name: vscode.workspace.asRelativePath(u) })).sort((a, b) => a.name.localeCompare(b.name));
     },
   };
-  inspector.onModelChanged = (file, message) => { for (const p of VisualizePanel.panels) void p.modelChanged(file, message); };
+  inspector.onModelChanged = (file, message) => {
+    for (const p of VisualizePanel.panels) void p.modelChanged(file, message);
+    activationsModelChanged(activations);
+  };
 
   const register = (id: string, what: string, f: (...a: never[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, guarded(log, what, f as (...a: unknown[]) => unknown)));
@@ -131,6 +151,13 @@ export function activate(context: vscode.ExtensionContext): FeatureVisApi {
     else await VisualizePanel.show(panelContext, vscode.Uri.joinPath(context.extensionUri, 'assets', 'samples', 'chelsea.png'), inspector.currentModel(), target);
   });
   register('featurevis.showFilters', 'Show Filters', () => showFilters(context.extensionUri, engine, log, inspector.currentModel()));
+  register('featurevis.inspector.goToDefinition', 'Go to Definition', (n?: InspectorNode) => {
+    if (!n || (n.kind !== 'layer' && n.kind !== 'unit')) throw new Error('pick a layer in the FeatureVis inspector');
+    return goToDefinition(links, n.layer.tensor);
+  });
+  register('featurevis.inspector.showActivations', 'Show Activations', (n?: InspectorNode) =>
+    vscode.commands.executeCommand('featurevis.showActivations', n && (n.kind === 'layer' || n.kind === 'unit') ? [n.layer.tensor] : undefined));
+  for (const [id, f] of Object.entries(activationCommands({ extensionUri: context.extensionUri, engine, log, source: activations, links, panelContext }))) register(id, id.slice('featurevis.'.length), f);
 
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (['executionProvider', 'threads', 'preprocessing', 'memoryBudgetMB'].some((k) => e.affectsConfiguration(`featurevis.${k}`))) {

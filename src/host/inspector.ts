@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Requests } from '../protocol/messages';
-import type { LayerInfo, ModelSummary } from '../protocol/types';
+import type { LayerInfo, LayerSource, ModelSummary } from '../protocol/types';
 import { Disposable } from './disposable';
 import type { EngineClient } from './engineClient';
 import { errorMessage } from './errors';
@@ -36,6 +36,10 @@ export class ModelInspector extends Disposable implements vscode.TreeDataProvide
   private loading?: Promise<void>;
   /** Called after a model file changed on disk, with the message (open panels refresh too). */
   onModelChanged?: (file: string | undefined, message: string) => void;
+  /** A layer's definition in the model's Python code, if mapped (tooltips say where, or why not). */
+  sourceOf?: (tensor: string) => LayerSource | undefined;
+  /** Module paths per tensor before and after a re-export: the "changed on disk" message names layers by them. */
+  sourceNames?: (phase: 'before' | 'after') => Promise<Map<string, string>>;
 
   constructor(private readonly engine: EngineClient, private readonly log: Log) {
     super();
@@ -95,6 +99,7 @@ export class ModelInspector extends Disposable implements vscode.TreeDataProvide
   private async fileChanged(file: string, deleted: boolean): Promise<void> {
     const before = this.layers;
     const name = path.basename(file);
+    const beforeNames = await this.sourceNames?.('before').catch(() => undefined);
     let message: string;
     if (deleted) {
       message = `${name} was deleted; the inspector shows it as unavailable until it is written again.`;
@@ -102,7 +107,11 @@ export class ModelInspector extends Disposable implements vscode.TreeDataProvide
     } else {
       try {
         const after = await this.engine.request(Requests.layers, { model: file });
-        message = describeDiff(name, diffLayers(before, after));
+        const afterNames = await this.sourceNames?.('after').catch(() => undefined);
+        // Layers by their source (module path) names where mapped; the same module may produce several tensors.
+        const named = (names: Map<string, string> | undefined) => (ts: string[]) => [...new Set(ts.map((t) => names?.get(t) ?? t))];
+        const d = diffLayers(before, after);
+        message = describeDiff(name, { added: named(afterNames)(d.added), removed: named(beforeNames)(d.removed), reshaped: named(afterNames)(d.reshaped) });
       } catch (e) {
         message = `${name} changed on disk but cannot be read: ${errorMessage(e)}`;
       }
@@ -143,7 +152,11 @@ export class ModelInspector extends Disposable implements vscode.TreeDataProvide
         const item = new vscode.TreeItem(l.tensor, channels > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = `layer:${l.tensor}`;
         item.description = `${l.op} [${l.shape.join('×')}]${l.params ? ` · ${l.params.toLocaleString('en-US')} params` : ''}`;
-        item.tooltip = `${l.op} node '${l.node}'\noutput '${l.tensor}' [${l.shape.join(', ')}]\nparameters: ${l.params}`;
+        const src = this.sourceOf?.(l.tensor);
+        const where = src?.location ? `defined at ${path.basename(src.location.file)}:${src.location.line + 1}${src.modulePath ? ` (${src.modulePath})` : ''} — right-click: Go to Definition`
+          : src ? `no definition found: ${src.reason ?? 'unknown'}` : undefined;
+        item.tooltip = `${l.op} node '${l.node}'\noutput '${l.tensor}' [${l.shape.join(', ')}]\nparameters: ${l.params}${where ? `\n${where}` : ''}`;
+        if (src?.modulePath) item.description = `${src.modulePath} · ${item.description}`;
         item.iconPath = new vscode.ThemeIcon(l.op === 'Conv' ? 'symbol-method' : 'symbol-operator');
         item.contextValue = n.firstConv ? 'layer.firstConv' : 'layer';
         return item;
@@ -198,6 +211,17 @@ export class ModelInspector extends Disposable implements vscode.TreeDataProvide
     if (n.kind === 'unit' || n.kind === 'more') return { kind: 'layer', layer: n.layer, index: 0, firstConv: false };
     return undefined;
   }
+
+  /** The tree node of a layer (loads the model first), for TreeView.reveal. */
+  async layerNode(tensor: string): Promise<InspectorNode | undefined> {
+    await this.load();
+    const index = this.layers.findIndex((l) => l.tensor === tensor);
+    if (index < 0) return undefined;
+    return { kind: 'layer', layer: this.layers[index], index, firstConv: index === this.layers.findIndex((l) => l.op === 'Conv') };
+  }
+
+  /** Source links changed: redraw the items (tooltips, module names) without reloading the model. */
+  sourcesChanged(): void { this.emitter.fire(undefined); }
 
   moreUnits(n: InspectorNode): void {
     if (n.kind !== 'more') return;
