@@ -15,7 +15,9 @@ export const WASM_FILES = ['tree-sitter.wasm', 'tree-sitter-python.wasm'] as con
 export function wasmDir(): string {
   const bundled = path.join(__dirname, 'tree-sitter');
   if (WASM_FILES.every((f) => fs.existsSync(path.join(bundled, f)))) return bundled;
-  return path.join(path.dirname(require.resolve('@vscode/tree-sitter-wasm/package.json')), 'wasm');
+  // Through a variable: a bundle keeps the look-up for run time instead of resolving it at build time.
+  const pkg = '@vscode/tree-sitter-wasm/package.json';
+  return path.join(path.dirname(require.resolve(pkg)), 'wasm');
 }
 
 let parser: Promise<Parser> | undefined;

@@ -142,11 +142,11 @@ function kerasResolver(index: PythonIndex): Resolve {
     const names = [layer, layer.replace(/_\d+$/, '')];
     for (const n of names) {
       const hit = index.named.find((c) => c.name === n);
-      if (hit) return { at: hit.at, file: hit.file };
+      if (hit) return { at: hit.at, file: hit.file, path: n };
     }
     for (const n of names) {
       const hit = index.named.find((c) => c.re?.test(n));
-      if (hit) return { at: hit.at, file: hit.file };
+      if (hit) return { at: hit.at, file: hit.file, path: n };
     }
     return { reason: `no Python definition of layer '${layer}' in the workspace (no call with name='${names[names.length - 1]}')` };
   };
