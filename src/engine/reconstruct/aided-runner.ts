@@ -6,6 +6,13 @@ import { AM_PARAM, AM_REG, AM_TAP_INDEX, AM_TAP_WEIGHT, aidedPlan, hasReg, type 
 import { tensorShape } from './session';
 import { sampleTaps, type Affine } from './transforms';
 
+/** The same taps for every channel of an item: (N, 1, K) → (N, C, K). */
+function perChannel(index: Int32Array, n: number, c: number, k: number): Int32Array {
+  const out = new Int32Array(n * c * k);
+  for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) out.set(index.subarray(b * k, (b + 1) * k), (b * c + ch) * k);
+  return out;
+}
+
 export class AidedRunner {
   private constructor(private readonly cs: CompiledSession, private readonly spec: AidedSpec, private readonly targetDims: number[]) {}
 
@@ -23,7 +30,7 @@ export class AidedRunner {
     if (transforms) {
       if (!maps) throw new Error('internal: the aided graph resamples, but no affine maps were given');
       const taps = sampleTaps(dims, maps);
-      feeds[AM_TAP_INDEX] = new ort.Tensor('int32', taps.index, [n, 1, 4 * h * w]);
+      feeds[AM_TAP_INDEX] = new ort.Tensor('int32', perChannel(taps.index, n, c, 4 * h * w), [n, c, 4 * h * w]);
       feeds[AM_TAP_WEIGHT] = new ort.Tensor('float32', taps.weight, [n, 1, h * w, 4]);
     }
     for (const [name, t] of compiledFeeds(this.cs.compiled, { params: {}, weights: { data: weights, dims: this.targetDims } })) {
