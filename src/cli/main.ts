@@ -43,8 +43,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
-    // --help and --version end the parse with exit code 0; the help shown for a missing command is a usage error.
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+    // --help, `help CMD` and --version end the parse with exit code 0; help shown for a missing command is a usage error.
+    if (e.exitCode === 0) return 0;
     process.stderr.write(`featurevis: ${usageLine(e)}\n`);
     return USAGE_EXIT;
   }
