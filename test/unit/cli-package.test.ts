@@ -4,8 +4,8 @@
  * (cached packages first, ONNXRUNTIME_NODE_INSTALL=skip) and run through npx: --version, --help and a prediction
  * with the embedded model, all outside the checkout.
  *
- * The package folder is staged here because the checkout's own `npm pack` would follow .gitignore (which leaves
- * out dist/); a package.json "files" field is not an option: vsce 3.9 refuses one next to .vscodeignore.
+ * The checkout itself is packed: .npmignore names what ships (a package.json "files" field is not an option: vsce
+ * 3.9 refuses one next to .vscodeignore), and the test checks the tarball holds that and no sources.
  */
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -18,27 +18,23 @@ const ROOT = path.join(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'featurevis-pack-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** What the CLI package carries: the bundle, package.json (bin, version, dependencies) and the bundled model and photos. */
-const SHIPPED = ['assets/models', 'assets/samples', 'README.md', 'LICENSE'];
-
 test('npm pack → npm install → npx featurevis --version / --help / predict, outside the checkout', { timeout: 240_000 }, () => {
-  const pkg = path.join(tmp, 'package');
-  fs.mkdirSync(path.join(pkg, 'dist'), { recursive: true });
-  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-cli.mjs'), path.join(pkg, 'dist', 'cli.js')], { cwd: ROOT });
-  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
-  for (const f of SHIPPED) if (fs.existsSync(path.join(ROOT, f))) fs.cpSync(path.join(ROOT, f), path.join(pkg, f), { recursive: true });
-  const manifest = JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string> };
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: ROOT });
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string> };
   assert.equal(manifest.bin.featurevis, 'dist/cli.js');
-  assert.match(fs.readFileSync(path.join(pkg, 'dist', 'cli.js'), 'utf8').slice(0, 40), /^#!\/usr\/bin\/env node\n/);
+  assert.match(fs.readFileSync(path.join(ROOT, 'dist', 'cli.js'), 'utf8').slice(0, 40), /^#!\/usr\/bin\/env node\n/);
 
   const npm = (args: string[], cwd: string) => {
     const r = spawnSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_update_notifier: 'false' } });
     assert.equal(r.status, 0, `npm ${args.join(' ')}:\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   };
-  npm(['pack', '--silent', '--pack-destination', tmp], pkg);
-  const tarball = path.join(tmp, `${manifest.name}-${manifest.version}.tgz`);
+  const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', tmp], ROOT)) as { filename: string; files: { path: string }[] }[];
+  const tarball = path.join(tmp, packed[0].filename);
   assert.ok(fs.existsSync(tarball));
+  const files = packed[0].files.map((f) => f.path);
+  for (const needed of ['package.json', 'dist/cli.js', 'assets/models/efficientnet-lite0.onnx', 'assets/samples/chelsea.png', 'README.md', 'LICENSE']) assert.ok(files.includes(needed), `the package lacks ${needed}`);
+  assert.deepEqual(files.filter((f) => /^(src|test|node_modules|webview-ui)\//.test(f) || f.endsWith('.ts')), [], 'no sources or dependencies in the package');
 
   const project = path.join(tmp, 'project');
   fs.mkdirSync(project);
