@@ -78,9 +78,16 @@ export function activate(context: vscode.ExtensionContext): FeatureVisApi {
   const lenses = new LayerCodeLenses(links);
   inspector.sourceOf = (tensor) => links.peek()?.sources.find((s) => s.tensor === tensor);
   inspector.sourceNames = async (phase) => { if (phase === 'after') { links.invalidate(); activations.clear(); } return links.moduleNames(); };
+  // Guard: invalidate() redraws the tree (sourcesChanged), which fires onDidChangeTreeData again before get() has
+  // retargeted the links; unguarded, that recursed until the stack overflowed, over and over (the host hung).
+  let retargeting = false;
   context.subscriptions.push(links, lenses, links.onDidChange(() => inspector.sourcesChanged()),
     // Another model (an .onnx editor, the setting): map that one.
-    inspector.onDidChangeTreeData(() => { if (!links.follows(inspector.currentModel())) { links.invalidate(); activations.clear(); void links.get(); } }),
+    inspector.onDidChangeTreeData(() => {
+      if (retargeting || links.follows(inspector.currentModel())) return;
+      retargeting = true;
+      try { links.invalidate(); activations.clear(); void links.get(); } finally { retargeting = false; }
+    }),
     vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, lenses),
     vscode.languages.registerHoverProvider({ language: 'python', scheme: 'file' }, new LayerHovers(links, activations)),
     followEditorInInspector(links, inspector, inspectorTree));
