@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import { EngineClient } from './engineClient';
-import { Requests } from '../protocol/messages';
+import { Requests, type PanelTarget } from '../protocol/messages';
 import type { ExplainResult } from '../protocol/types';
 import { APPROVED_KEY, exportDecision } from './exportConsent';
 import { Log, guarded, showError } from './log';
@@ -39,6 +39,8 @@ export interface FeatureVisApi {
   recentLog(): string[];
   /** Visualize without a panel: `method`'s map of `image` (a file) for the top class of `model` (default: embedded). */
   explain(image: string, method: string, model?: string): Promise<ExplainResult>;
+  /** The open Visualize panels: image file, model (undefined: embedded) and the target the host gave each. */
+  visualizePanels(): { image: string; model: string | undefined; target: PanelTarget }[];
 }
 
 export function activate(context: vscode.ExtensionContext): FeatureVisApi {
@@ -184,7 +186,8 @@ export function activate(context: vscode.ExtensionContext): FeatureVisApi {
     const { input } = await engine.request(Requests.loadImage, { model, path: image });
     return engine.request(Requests.explain, { model, input, method });
   };
-  return { engine, activationMs, inspector, recentLog: () => [...recent], explain };
+  const visualizePanels = () => [...VisualizePanel.panels].map((p) => ({ image: p.image.fsPath, model: p.modelPath, target: p.currentTarget }));
+  return { engine, activationMs, inspector, recentLog: () => [...recent], explain, visualizePanels };
 }
 
 const origins = (i: { globalValue?: string; workspaceValue?: string; workspaceFolderValue?: string } | undefined) =>

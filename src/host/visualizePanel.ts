@@ -77,6 +77,8 @@ export class VisualizePanel extends Disposable {
   }
 
   get modelPath(): string | undefined { return this.model; }
+  /** The target the host last gave the panel (at open, Use as Target, explain here). */
+  get currentTarget(): PanelTarget { return this.target; }
 
   post(m: HostMessage): void { this.host.post(m); }
 
