@@ -137,12 +137,17 @@ export async function webview(hasText, timeoutMs = 60000) {
 }
 
 export async function runFromPalette(title) {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input[type="text"]');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  // The palette lists the commands known when it opens: right after start-up an extension's may not be yet.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    try { await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: attempt < 4 ? 15000 : 60000 }); break; } catch (e) {
+      if (attempt === 4) throw e;
+    }
+  }
   await page.keyboard.press('Enter');
   await input.waitFor({ state: 'hidden' });
 }
