@@ -50,7 +50,7 @@ export async function benchReconstruct(): Promise<Row[]> {
       grad.push(performance.now() - t0);
     }
     const gradMs = grad.sort((a, b) => a - b)[2];
-    const steps = 10;
+    const steps = 32; // enough that the final image and evaluation (once per run) weigh little per step
     const per = async (params: Record<string, number | boolean>) => {
       await engine.explain({ model, input, method: 'activation-max', target, params: { steps: 1 } });
       const r = await engine.explain({ model, input, method: 'activation-max', target, params: { steps, ...params } });
