@@ -76,6 +76,9 @@ try {
     try { vals = await Promise.all(m.args().map((a) => a.jsonValue())); } catch { vals = [m.text()]; }
     if (typeof vals[0] === 'string' && vals[0].startsWith('%c')) vals = vals.slice(2);
     const line = util.format(...vals);
+    // A test may ask for a picture of the workbench: console.log('[fv-host] screenshot <name>').
+    const shot = /^\[fv-host\] screenshot ([\w-]+)$/.exec(line);
+    if (shot) await page.screenshot({ path: path.join(OUT, `host-${shot[1]}.png`) }).catch(() => {});
     // Mocha's reporter ends with "N passing" [and "N failing"].
     const pass = /^\s*(\d+) passing/.exec(line), fail = /^\s*(\d+) failing/.exec(line);
     if (pass) summary = { passed: +pass[1], failed: 0 };
@@ -120,6 +123,10 @@ try {
   try { process.kill(-server.pid, 'SIGTERM'); } catch {}
   for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
   if (alive()) { try { process.kill(-server.pid, 'SIGKILL'); } catch {} }
+  // The server's logs (extension host included) outlive the run for diagnosis: $E2E_OUT/host-logs[-restricted]/.
+  const logs = path.join(dataDir, 'logs'), keep = path.join(OUT, `host-logs${RESTRICTED ? '-restricted' : ''}`);
+  fs.rmSync(keep, { recursive: true, force: true });
+  if (fs.existsSync(logs)) fs.cpSync(logs, keep, { recursive: true });
   fs.rmSync(root, { recursive: true, force: true });
 }
 // One plain closing line for CI logs.

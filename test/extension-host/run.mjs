@@ -17,12 +17,17 @@ for (const m of fs.readFileSync(envFile, 'utf8').matchAll(/^export (\w+)='(.*)'$
 const { runTests } = createRequire(import.meta.url)('@vscode/test-electron');
 if (process.env.SKIP_BUILD !== '1') execFileSync(process.execPath, [path.join(repo, 'scripts/build-extension.mjs')], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
 
-/** A workspace: the bundled photo, the convnet fixture as models/convnet.onnx, and `files`. */
+/**
+ * A workspace: the bundled photo, the convnet fixture as models/convnet.onnx, the example's model code and its
+ * dynamo export with sidecar in pytorch-cnn/ (layer ↔ source links; not its .vscode settings), and `files`.
+ */
 function workspace(files = {}) {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-host-ws-'));
   fs.mkdirSync(path.join(ws, 'models'));
+  fs.mkdirSync(path.join(ws, 'pytorch-cnn'));
   fs.copyFileSync(path.join(repo, 'assets/samples/chelsea.png'), path.join(ws, 'chelsea.png'));
   fs.copyFileSync(path.join(repo, 'test/fixtures/convnet/model.onnx'), path.join(ws, 'models/convnet.onnx'));
+  for (const f of ['model.py', 'model.dynamo.onnx', 'model.dynamo.featurevis.json']) fs.copyFileSync(path.join(repo, 'examples/pytorch-cnn', f), path.join(ws, 'pytorch-cnn', f));
   for (const [f, text] of Object.entries(files)) { fs.mkdirSync(path.dirname(path.join(ws, f)), { recursive: true }); fs.writeFileSync(path.join(ws, f), text); }
   return ws;
 }
@@ -35,7 +40,8 @@ const runs = [
   }) },
 ];
 let failed = 0;
-for (const r of runs) {
+// FV_HOST_ONLY=host|restricted runs one of the two (debugging).
+for (const r of runs.filter((x) => !process.env.FV_HOST_ONLY || x.suite === process.env.FV_HOST_ONLY)) {
   const t0 = Date.now();
   Object.assign(process.env, { FV_HOST_SUITE: r.suite, FV_HOST_RESTRICTED: '' }, r.env);
   try {

@@ -1,5 +1,7 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- the extension host loads test modules as CommonJS, and `vscode` is only reachable by require */
 // Extension-host tests (Mocha, `vscode` API, real Node extension host of code-server; run by ../run.mjs). The
-// workspace holds chelsea.png and models/convnet.onnx. Each contributed command is run and its effect checked.
+// workspace holds chelsea.png, models/convnet.onnx and pytorch-cnn/ (the example's model.py and dynamo export).
+// Each contributed command is run and its effect checked; the first test fails for a command added without one.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -10,6 +12,8 @@ const ws = () => vscode.workspace.workspaceFolders[0].uri;
 const photo = () => vscode.Uri.joinPath(ws(), 'chelsea.png');
 const convnet = () => vscode.Uri.joinPath(ws(), 'models', 'convnet.onnx');
 const info = (api) => api.engine.request({ method: 'engine/info' }, {});
+const example = () => vscode.Uri.joinPath(ws(), 'pytorch-cnn', 'model.dynamo.onnx');
+const modelPy = () => vscode.Uri.joinPath(ws(), 'pytorch-cnn', 'model.py');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function waitFor(fn, what, ms = 30000) {
   const end = Date.now() + ms;
@@ -23,6 +27,7 @@ async function waitFor(fn, what, ms = 30000) {
 const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
 const closeAll = () => vscode.commands.executeCommand('workbench.action.closeAllEditors');
 const tabLabeled = (re) => waitFor(() => tabs().find((t) => re.test(t.label)), `a tab labelled ${re}`);
+const tabNamed = (label) => waitFor(() => tabs().find((t) => t.label === label), `a tab labelled '${label}'`);
 const logSince = (api, n) => api.recentLog().slice(n).join('\n');
 
 describe('FeatureVis in the extension host', function () {
@@ -39,9 +44,9 @@ describe('FeatureVis in the extension host', function () {
     const contributed = vscode.extensions.getExtension(EXT_ID).packageJSON.contributes.commands.map((c) => c.command);
     const registered = new Set(await vscode.commands.getCommands(true));
     assert.deepEqual(contributed.filter((c) => !registered.has(c)), []);
-    // Each contributed command has an effect test in this file.
+    // Each contributed command is run by name somewhere in this file (and its effect checked there).
     const tested = fs.readFileSync(__filename, 'utf8');
-    assert.deepEqual(contributed.filter((c) => !tested.includes(`'${c}'`)), [], 'every contributed command is tested here');
+    assert.deepEqual(contributed.filter((c) => !tested.includes(`executeCommand('${c}'`)), [], 'every contributed command is run in this file');
   });
 
   it('featurevis.visualize, featurevis.visualizeFile and featurevis.openSample open a Visualize panel', async () => {
@@ -80,13 +85,17 @@ describe('FeatureVis in the extension host', function () {
   });
 
   it('featurevis.inspectModel and featurevis.inspectModelFile open the model editor and the inspector view', async () => {
-    for (const cmd of ['featurevis.inspectModel', 'featurevis.inspectModelFile']) {
-      await vscode.commands.executeCommand(cmd, convnet());
+    const check = async (cmd) => {
       const t = await tabLabeled(/^convnet\.onnx$/);
       assert.equal(t.input.viewType, 'featurevis.onnxPreview', cmd);
       await waitFor(() => api.inspector.currentModel() === convnet().fsPath, `${cmd}: inspector follows`);
       await closeAll();
-    }
+      await waitFor(() => api.inspector.currentModel() === undefined, `${cmd}: inspector back on the default model`);
+    };
+    await vscode.commands.executeCommand('featurevis.inspectModel', convnet());
+    await check('featurevis.inspectModel');
+    await vscode.commands.executeCommand('featurevis.inspectModelFile', convnet());
+    await check('featurevis.inspectModelFile');
   });
 
   it('the inspector tree (embedded model) resolves models, groups, layers, units and their parents', async () => {
@@ -140,6 +149,11 @@ describe('FeatureVis in the extension host', function () {
     const [unit] = await api.inspector.getChildren(conv);
     await vscode.commands.executeCommand('featurevis.useAsTarget', unit);
     await tabLabeled(/^Visualize: chelsea\.png$/);
+    assert.deepEqual(api.visualizePanels().map((p) => p.target), [{ kind: 'unit', tensor: conv.layer.tensor, channel: 0 }]);
+    // With a panel open, another unit retargets that panel instead of opening one.
+    const [, unit1] = await api.inspector.getChildren(conv);
+    await vscode.commands.executeCommand('featurevis.useAsTarget', unit1);
+    assert.deepEqual(api.visualizePanels().map((p) => p.target), [{ kind: 'unit', tensor: conv.layer.tensor, channel: 1 }]);
     await vscode.commands.executeCommand('featurevis.showFilters');
     const f = await tabLabeled(/^Filters: /);
     assert.match(f.label, /\(default model\)$/);
@@ -212,5 +226,91 @@ describe('FeatureVis in the extension host', function () {
   it('featurevis.openWalkthrough opens the getting-started walkthrough', async () => {
     await vscode.commands.executeCommand('featurevis.openWalkthrough');
     await waitFor(() => tabs().some((t) => /Welcome|Walkthrough|Get(ting)? Started/i.test(t.label)), 'a walkthrough tab', 10000);
+  });
+  // Issue 15 (layers ↔ the example's Python source). The example model is followed through its .onnx editor, with
+  // model.py opened next to it in the same group (the inspector keeps following an editor that is open but hidden).
+  async function openExample() {
+    await vscode.commands.executeCommand('vscode.openWith', example(), 'featurevis.onnxPreview');
+    await waitFor(() => api.inspector.currentModel() === example().fsPath, 'the inspector following the example model');
+    return vscode.window.showTextDocument(modelPy(), { preview: false });
+  }
+  /** model.py's FeatureVis lenses per definition line: the one Conv defined once (the stem's) and one in a block used several times. */
+  async function exampleLenses() {
+    const all = await waitFor(async () => {
+      const ls = await vscode.commands.executeCommand('vscode.executeCodeLensProvider', modelPy());
+      return ls?.some((l) => l.command?.command === 'featurevis.showActivations') && ls;
+    }, 'FeatureVis lenses in model.py');
+    const byLine = new Map();
+    for (const l of all.filter((x) => x.command?.command.startsWith('featurevis.'))) {
+      const k = l.range.start.line;
+      byLine.set(k, { ...byLine.get(k), line: k, [l.command.command.slice('featurevis.'.length)]: l.command });
+    }
+    const convs = [...byLine.values()].filter((d) => d.showLayerFilters);
+    const once = convs.find((d) => d.showActivations.arguments[0].length === 1);
+    const block = convs.find((d) => d.showActivations.arguments[0].length > 1);
+    assert.ok(once && block, `Conv lenses on lines ${convs.map((d) => `${d.line + 1} (${d.showActivations.arguments[0].length})`).join(', ')}`);
+    return [once, block];
+  }
+  const layerOf = async (tensor) => (await api.engine.request({ method: 'model/layers' }, { model: example().fsPath })).find((l) => l.tensor === tensor);
+
+  it('model.py\'s CodeLenses: featurevis.showActivations, featurevis.showLayerFilters and featurevis.explainHere', async () => {
+    const editor = await openExample();
+    const [a, b] = await exampleLenses();
+    const [[ta], model] = a.showActivations.arguments;
+    const tb = b.showActivations.arguments[0][0];
+    assert.equal(model, example().fsPath, 'the lens names the model it was mapped from');
+    assert.match(editor.document.lineAt(a.line).text, /nn\.Conv2d\(/, `line ${a.line + 1} defines a convolution`);
+    assert.match(a.showActivations.title, /^FeatureVis: activations$/);
+    assert.match(b.showActivations.title, new RegExp(`^FeatureVis: activations \\(${b.showActivations.arguments[0].length} instances\\)$`));
+    // A block's lens asks which instance (a quick pick): accept the first item. A quick pick closes when focus
+    // moves (a webview finishing its load takes it), so the command is asked again until the panel opens.
+    await waitFor(async () => {
+      void vscode.commands.executeCommand('featurevis.showActivations', ...b.showActivations.arguments);
+      await sleep(700);
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await sleep(300);
+      return tabs().some((t) => t.label === `Activations: ${tb}`);
+    }, `the picked instance's activations (${tb})`, 20000);
+    // Activations: one panel; another layer retitles it only once that layer's feature maps are computed.
+    await vscode.commands.executeCommand('featurevis.showActivations', ...a.showActivations.arguments);
+    await tabNamed(`Activations: ${ta}`);
+    assert.equal(tabs().filter((t) => /^Activations: /.test(t.label)).length, 1, 'one activations panel, reused');
+    // Filters of that convolution, titled by its node name (which only the engine knows).
+    await vscode.commands.executeCommand('featurevis.showLayerFilters', ...a.showLayerFilters.arguments);
+    await tabNamed(`Filters: ${(await layerOf(ta)).node}`);
+    // Explain here: a Visualize panel on the example model targeting the layer's strongest channel for the sample.
+    await vscode.commands.executeCommand('featurevis.explainHere', ...a.explainHere.arguments);
+    await tabLabeled(/^Visualize: chelsea\.png$/);
+    const sample = path.join(vscode.extensions.getExtension(EXT_ID).extensionPath, 'assets', 'samples', 'chelsea.png');
+    const { input } = await api.engine.request({ method: 'image/load' }, { model, path: sample });
+    const top = await api.engine.request({ method: 'model/activations' }, { model, input, tensor: ta, top: 1, sort: 'mean' });
+    assert.deepEqual(api.visualizePanels(), [{ image: sample, model, target: { kind: 'unit', tensor: ta, channel: top.channels[0].index } }]);
+  });
+
+  it('featurevis.inspector.goToDefinition opens a layer\'s line; featurevis.inspector.showActivations shows its feature maps', async () => {
+    await openExample();
+    const [a, b] = await exampleLenses();
+    const [[ta]] = a.showActivations.arguments, tb = b.showActivations.arguments[0][1];
+    await closeAll();
+    await vscode.commands.executeCommand('vscode.openWith', example(), 'featurevis.onnxPreview');
+    await waitFor(() => api.inspector.currentModel() === example().fsPath, 'the inspector following the example model');
+    const node = await api.inspector.layerNode(ta);
+    assert.equal(node.kind, 'layer');
+    await vscode.commands.executeCommand('featurevis.inspector.goToDefinition', node);
+    const ed = vscode.window.activeTextEditor;
+    assert.equal(ed?.document.uri.fsPath, modelPy().fsPath);
+    assert.equal(ed.selection.start.line, a.line, 'the selection starts on the lens\'s line');
+    assert.match(ed.document.getText(ed.selection), /^nn\.Conv2d\(/);
+    // From a layer node, then from a unit of another layer: the same panel, retitled once computed.
+    await vscode.commands.executeCommand('featurevis.inspector.showActivations', node);
+    await tabNamed(`Activations: ${ta}`);
+    const [unit] = await api.inspector.getChildren(await api.inspector.layerNode(tb));
+    assert.equal(unit.kind, 'unit');
+    await vscode.commands.executeCommand('featurevis.inspector.showActivations', unit);
+    await tabNamed(`Activations: ${tb}`);
+    // Without a layer it refuses (logged); not awaited: the error notification stays open.
+    const n = api.recentLog().length;
+    void vscode.commands.executeCommand('featurevis.inspector.goToDefinition');
+    await waitFor(() => /pick a layer in the FeatureVis inspector/.test(logSince(api, n)), 'the refusal in the log', 10000);
   });
 });

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- the extension host loads test modules as CommonJS, and `vscode` is only reachable by require */
 // Restricted Mode in the extension host (run by ../run.mjs with workspace trust on and the folder untrusted). The
 // workspace's .vscode/settings.json asks to run `touch pwned-by-workspace` on save of *.txt.
 const assert = require('node:assert/strict');
