@@ -42,7 +42,8 @@ export function activationsView(ctx: ViewContext, state: ActivationsState): View
     drawPixels(canvas, channelPixels(c.map, scale, signed));
     Object.assign(canvas.style, { width: `${CELL_PX}px`, height: `${CELL_PX}px`, imageRendering: 'pixelated', cursor: 'pointer' });
     const cell = h('figure', { className: 'strip-cell act-channel', title: `channel ${c.index}: mean ${c.mean}, max ${c.max}`, tabIndex: 0 },
-      canvas, h('figcaption', {}, `#${c.index}`, h('br'), `μ ${fmt(c.mean)} · max ${fmt(c.max)}`));
+      // One short line each: "μ … · max …" wrapped mid-phrase in an 88 px cell.
+      canvas, h('figcaption', {}, `#${c.index}`, h('br'), `μ ${fmt(c.mean)}`, h('br'), `max ${fmt(c.max)}`));
     cell.dataset.channel = String(c.index);
     const pick = () => {
       pending = ctx.nextSeq();
