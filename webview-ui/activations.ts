@@ -20,14 +20,14 @@ export function activationsView(ctx: ViewContext, state: ActivationsState): View
   app.textContent = '';
   const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
   const spatial = state.shape.slice(2).join('×');
-  const layerChoices = state.layers.map((l) => ({ value: l.tensor, label: l.tensor, description: `${l.op} [${l.shape.join('×')}]` }));
-  if (!layerChoices.some((c) => c.value === state.tensor)) layerChoices.unshift({ value: state.tensor, label: state.tensor, description: '' });
+  const layerChoices = state.layers.map((l) => ({ value: l.tensor, label: l.name ?? l.tensor, description: `${l.op} [${l.shape.join('×')}]${l.name ? ` · ${l.tensor}` : ''}` }));
+  if (!layerChoices.some((c) => c.value === state.tensor)) layerChoices.unshift({ value: state.tensor, label: state.name ?? state.tensor, description: '' });
   const ask = (tensor: string, sort: string) => ctx.send({ type: 'activations', tensor, sort: sort as ActivationsState['sort'] });
   const controls = h('div', { className: 'controls' },
     vsSelect('act-layer', 'Layer', layerChoices, state.tensor, (t) => ask(t, state.sort)),
     vsSelect('act-sort', 'Top channels by', ACTIVATION_SORTS.map((s) => ({ value: s, label: s === 'index' ? 'mean, in channel order' : s })), state.sort, (s) => ask(state.tensor, s)));
   app.append(
-    h('h2', {}, `Activations of ${state.tensor}`),
+    h('h2', { title: state.tensor }, `Activations of ${state.name ?? state.tensor}`),
     h('p', { className: 'muted' }, `${state.imageName} on ${state.modelName} · ${state.shape[1]} channels of ${spatial} · the ${state.channels.length} strongest by ${state.sort === 'max' ? 'max' : 'mean'} activation, on one colour scale · click a channel for what it responds to`),
     controls,
   );

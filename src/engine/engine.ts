@@ -327,7 +327,8 @@ export class Engine {
       const o = n.outputs[0];
       // Shape arithmetic (int64) and constants are not layers a user would explain or target.
       if (!o || n.op === 'Constant' || probe.elemTypes.get(o) !== DataType.FLOAT) continue;
-      const params = n.inputs.filter((i) => g.initializers.has(i)).reduce((a, i) => a + g.initializers.get(i)!.size, 0);
+      // Learned values only: a ReduceMean's axes or a Reshape's shape (integer constants) are not parameters.
+      const params = n.inputs.filter((i) => g.initializers.get(i)?.dataType === DataType.FLOAT).reduce((a, i) => a + g.initializers.get(i)!.size, 0);
       out.push({ tensor: o, node: n.name, op: n.op, shape: probe.shapes.get(o) ?? [], params });
     }
     return out;

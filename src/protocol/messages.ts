@@ -143,8 +143,10 @@ export interface ActivationsState extends LayerActivations {
   modelName: string;
   imageName: string;
   sort: ActivationSort;
-  /** Layers with spatial feature maps the picker offers. */
-  layers: { tensor: string; op: string; shape: number[] }[];
+  /** Layers with spatial feature maps the picker offers; `name`: the module path the code defines it by, if known. */
+  layers: { tensor: string; op: string; shape: number[]; name?: string }[];
+  /** The shown layer's module path, if known (the tensor name otherwise says little: `getitem_15`). */
+  name?: string;
   /** The image (capped at PREVIEW_MAX_SIDE) and where the model's input lies in it: attributions are drawn on it. */
   preview: RgbaPixels;
   frame: InputFrame;

@@ -75,3 +75,28 @@ test('models without a sidecar take preprocessing from the settings; malformed f
   assert.deepEqual(custom.open().preprocessing().size, [224, 224]);
   void custom.dispose();
 });
+
+test('layer parameter counts hold learned values only: integer constants (axes, shapes) are not parameters', async () => {
+  const { DataType } = await import('../../src/engine/ir/tensor');
+  const engine = new Engine({ threads: 1 });
+  try {
+    // The dynamo export's ReduceMean (global pool) and Reshape read integer constants.
+    const m = engine.open(path.join(__dirname, '..', '..', 'examples', 'pytorch-cnn', 'model.dynamo.onnx'));
+    const g = m.model.graph;
+    let checked = 0;
+    for (const l of await engine.layers(m)) {
+      const node = g.nodes.find((n) => n.name === l.node)!;
+      const floats = node.inputs.filter((i) => g.initializers.get(i)?.dataType === DataType.FLOAT).reduce((a, i) => a + g.initializers.get(i)!.size, 0);
+      assert.equal(l.params, floats, l.node);
+      if (l.op === 'Reshape' || l.op === 'Flatten' || l.op.startsWith('Reduce')) {
+        checked++;
+        assert.equal(l.params, 0, `${l.node} (${l.op}) has no learned values`);
+      }
+    }
+    assert.ok(checked > 0, 'the model has a Reshape or Reduce layer to check');
+    const conv = (await engine.layers(m)).find((l) => l.op === 'Conv')!;
+    assert.ok(conv.params > 0, 'a Conv has weights');
+  } finally {
+    await engine.dispose();
+  }
+});
