@@ -92,7 +92,7 @@ class ActivationsPanel extends Disposable {
     const [loaded, acts, map] = await Promise.all([source.image(this.model, image), source.activations(this.model, image, this.tensor, VIEW_TOP, this.sort), links.get()]);
     const names = new Map(map.sources.filter((s) => s.modulePath).map((s) => [s.tensor, s.modulePath!]));
     const name = names.get(this.tensor);
-    this.panel.title = `Activations: ${name ?? this.tensor}`;
+    this.panel.title = `Activations: ${this.tensor}`;
     const state: ActivationsState = {
       ...acts, sort: this.sort, modelName: this.model ? path.basename(this.model) : 'default model', imageName: path.basename(image.fsPath), name,
       layers: map.layers.filter((l) => l.shape.length === 4 && l.shape[2] > 1 && l.shape[3] > 1).map((l) => ({ tensor: l.tensor, op: l.op, shape: l.shape, name: names.get(l.tensor) })),
