@@ -11,6 +11,8 @@ import types
 
 import torch
 
+from onnx_relative_traces import rewrite as relative_traces  # tools/ is on the path when run as a script
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, 'examples', 'pytorch-cnn', 'model.py')
 OUT = os.path.join(ROOT, 'test', 'e2e', 'fixtures', 'pytorch-cnn-edited')
@@ -36,6 +38,7 @@ def main():
     x = torch.zeros(1, 3, mod.INPUT_SIZE, mod.INPUT_SIZE)
     torch.onnx.export(net, (x,), os.path.join(OUT, 'model.dynamo.onnx'), dynamo=True, external_data=False,
                       input_names=['image'], output_names=['logits'])
+    relative_traces(os.path.join(OUT, 'model.dynamo.onnx'))  # committed: no machine's absolute paths
     print('wrote', OUT)
 
 

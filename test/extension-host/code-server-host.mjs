@@ -2,7 +2,7 @@
 // shim.sh): runs the extension's Mocha suite (a module exporting run()) inside code-server's real Node extension
 // host, the extension loaded from its folder via extensionDevelopmentPath (no .vsix). The workbench URL's `payload`
 // carries extensionDevelopmentPath/extensionTestsPath; when the tests settle the workbench calls
-// window.codeAutomationExit(code), exposed with Playwright. Adapted from ../shared/vscode-e2e/api-tests.mjs.
+// window.codeAutomationExit(code), exposed with Playwright (how test/e2e/setup.sh installs code-server: see there).
 // Env: CODE_SERVER, CS_NODE, PW (from $E2E_HOME/env.sh), E2E_OUT; FV_HOST_RESTRICTED=1: workspace trust on and the
 // folder untrusted (Restricted Mode).
 import { spawn, execFileSync } from 'node:child_process';
