@@ -4,9 +4,19 @@ import { RpcError } from '../protocol/rpc';
 import type { ParamSpec } from '../protocol/types';
 import { errorCode, errorMessage } from './errors';
 
+/** Lines kept for `recent()`: an output channel cannot be read back (the extension-host tests read the log). */
+const RECENT_LINES = 1000;
+
 export class Log {
   readonly channel = vscode.window.createOutputChannel('FeatureVis');
-  line(s: string): void { this.channel.appendLine(s); }
+  private readonly kept: string[] = [];
+  line(s: string): void {
+    this.kept.push(s);
+    if (this.kept.length > RECENT_LINES) this.kept.shift();
+    this.channel.appendLine(s);
+  }
+  /** The last lines written. */
+  recent(): string[] { return [...this.kept]; }
   dispose(): void { this.channel.dispose(); }
 }
 
