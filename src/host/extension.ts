@@ -47,9 +47,6 @@ export function activate(context: vscode.ExtensionContext): FeatureVisApi {
   const t0 = performance.now();
   const log = new Log();
   context.subscriptions.push(log);
-  const recent: string[] = [];
-  const line = log.line.bind(log);
-  log.line = (s) => { recent.push(s); if (recent.length > 1000) recent.shift(); line(s); };
   const cfg = () => vscode.workspace.getConfiguration('featurevis');
   const engine = new EngineClient({
     modulePath: path.join(context.extensionPath, 'dist', 'engine-process.js'),
@@ -80,15 +77,13 @@ export function activate(context: vscode.ExtensionContext): FeatureVisApi {
   const lenses = new LayerCodeLenses(links);
   inspector.sourceOf = (tensor) => links.peek()?.sources.find((s) => s.tensor === tensor);
   inspector.sourceNames = async (phase) => { if (phase === 'after') { links.invalidate(); activations.clear(); } return links.moduleNames(); };
-  // Guard: invalidate() redraws the tree (sourcesChanged), which fires onDidChangeTreeData again before get() has
-  // retargeted the links; unguarded, that recursed until the stack overflowed, over and over (the host hung).
-  let retargeting = false;
   context.subscriptions.push(links, lenses, links.onDidChange(() => inspector.sourcesChanged()),
-    // Another model (an .onnx editor, the setting): map that one.
+    // Another model (an .onnx editor, the setting): map that one. follow() retargets before it redraws the tree,
+    // so the redraw's own tree event finds the links following and stops (invalidating first recursed forever).
     inspector.onDidChangeTreeData(() => {
-      if (retargeting || links.follows(inspector.currentModel())) return;
-      retargeting = true;
-      try { links.invalidate(); activations.clear(); void links.get(); } finally { retargeting = false; }
+      if (links.follows(inspector.currentModel())) return;
+      activations.clear();
+      links.follow();
     }),
     vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, lenses),
     vscode.languages.registerHoverProvider({ language: 'python', scheme: 'file' }, new LayerHovers(links, activations)),
@@ -187,7 +182,7 @@ export function activate(context: vscode.ExtensionContext): FeatureVisApi {
     return engine.request(Requests.explain, { model, input, method });
   };
   const visualizePanels = () => [...VisualizePanel.panels].map((p) => ({ image: p.image.fsPath, model: p.modelPath, target: p.currentTarget }));
-  return { engine, activationMs, inspector, recentLog: () => [...recent], explain, visualizePanels };
+  return { engine, activationMs, inspector, recentLog: () => log.recent(), explain, visualizePanels };
 }
 
 const origins = (i: { globalValue?: string; workspaceValue?: string; workspaceFolderValue?: string } | undefined) =>

@@ -58,6 +58,16 @@ export class SourceLinks extends Disposable {
   /** The last computed mapping (synchronous readers: tree item tooltips). */
   peek(): SourceMap | undefined { return this.last; }
 
+  /**
+   * Maps the current model when it is another one than the mapping's, and tells the listeners. The new mapping is
+   * pending before they hear of it, so a listener that redraws (and so asks again) finds it: no re-entry.
+   */
+  follow(): void {
+    if (this.follows(this.model())) return;
+    void this.get();
+    this.emitter.fire();
+  }
+
   invalidate(): void {
     this.current = undefined;
     this.emitter.fire();
